@@ -1,0 +1,1 @@
+"""rollout-exporter: rollout health from the Kubernetes API as Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""Wire-level Kubernetes API access: credentials, HTTP client, list-watch reflector."""

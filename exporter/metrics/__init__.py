@@ -1,0 +1,1 @@
+"""Metric families as data, cached exposition, and the exporter's self-metrics."""
