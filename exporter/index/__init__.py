@@ -1,0 +1,1 @@
+"""In-memory indexes of watched objects, one per kind, and the lookups across them."""
