@@ -402,7 +402,9 @@ def _yaml_error(path: str, error: yaml.YAMLError) -> SettingsError:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         detail = error.problem or "syntax error"
-        if error.context:
+        if error.context and error.context_mark is not None:
+            detail = f"{detail} ({error.context} at line {error.context_mark.line + 1})"
+        elif error.context:
             detail = f"{detail} ({error.context})"
         return SettingsError(
             f"config file {path}: invalid YAML at line {mark.line + 1}, "

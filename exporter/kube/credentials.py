@@ -332,12 +332,17 @@ class ClusterCredentials:
         """After a 401: re-run the loader now (token file, exec plugin, cert files).
 
         Calls within a second of a previous reload do nothing, so many watches failing
-        together cause one reload. Raises ``CredentialsError`` if the reload fails; the
-        previous credentials stay in place.
+        together cause one reload. A failed reload is logged and the previous
+        credentials stay: the retried request then fails with a plain 401 that the
+        reflector already knows how to back off from.
         """
         if self._auth is None:
             return
-        tls = self._auth.reload()
+        try:
+            tls = self._auth.reload()
+        except CredentialsError as error:
+            log.warning("credential reload failed", extra={"error": str(error)})
+            return
         if tls is not None:
             self.ssl = tls
 
