@@ -5,15 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp import web
+
+from exporter import __version__
 from exporter.index.cluster import ClusterIndex
 from exporter.kube.client import ApiClient
+from exporter.kube.credentials import load_credentials
 from exporter.kube.reflector import Reflector, WatchSettings
 from exporter.kube.resources import WATCHED, Resource
 from exporter.metrics.registry import ExpositionRegistry
 from exporter.metrics.self_metrics import SelfMetrics
+from exporter.settings import Settings
+from exporter.web.server import build_app
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +60,58 @@ class Exporter:
         async with asyncio.TaskGroup() as group:
             for reflector in self.reflectors:
                 group.create_task(reflector.run(), name=f"reflector/{reflector.stats.kind}")
+
+
+def watch_settings(settings: Settings) -> WatchSettings:
+    return WatchSettings(
+        page_size=settings.list_page_size,
+        watch_timeout=settings.watch_timeout,
+        inactivity_timeout=settings.watch_inactivity_timeout,
+        backoff_initial=settings.backoff_initial,
+        backoff_max=settings.backoff_max,
+    )
+
+
+@asynccontextmanager
+async def listening(exporter: Exporter, settings: Settings) -> AsyncIterator[str]:
+    """Serve the exporter's HTTP endpoints while the context is open; yields the URL."""
+    app = build_app(
+        exporter.exposition,
+        exporter.self_metrics,
+        is_ready=exporter.is_ready,
+        telemetry_path=settings.telemetry_path,
+    )
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        url = f"http://{shown}:{port}"
+        log.info(
+            "listening",
+            extra={"address": f"{host}:{port}", "metrics": url + settings.telemetry_path},
+        )
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+async def serve(settings: Settings) -> None:
+    """`rollout-exporter run`: list-watch the cluster and serve /metrics until cancelled."""
+    credentials = load_credentials(kubeconfig=settings.kubeconfig, context=settings.kube_context)
+    log.info(
+        "starting",
+        extra={
+            "version": __version__,
+            "api": credentials.host,
+            "namespaces": ",".join(settings.namespaces) or "all",
+        },
+    )
+    async with ApiClient(credentials) as client:
+        exporter = Exporter(
+            client, settings=watch_settings(settings), namespaces=settings.namespaces
+        )
+        async with listening(exporter, settings):
+            await exporter.run()

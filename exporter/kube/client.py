@@ -34,6 +34,9 @@ class Credentials(Protocol):
     @property
     def ssl(self) -> ssl.SSLContext | bool: ...
 
+    @property
+    def tls_server_name(self) -> str | None: ...
+
     def authorization(self) -> str | None: ...
 
     def force_refresh(self) -> None: ...
@@ -84,7 +87,12 @@ class ApiClient:
         session = self._ensure_session()
         for attempt in (1, 2):
             try:
-                response = await session.get(path, params=params, headers=self._headers())
+                response = await session.get(
+                    path,
+                    params=params,
+                    headers=self._headers(),
+                    server_hostname=self._credentials.tls_server_name,
+                )
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise APIConnectionError(f"GET {path}: {exc or type(exc).__name__}") from exc
             try:

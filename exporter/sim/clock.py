@@ -7,6 +7,7 @@ produces byte-identical objects on every run and golden tests stay stable.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -25,6 +26,24 @@ class WallClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class ScaledClock:
+    """Simulated time running `speed` times faster than the wall clock, from `start`.
+
+    Lets several scenarios play concurrently against one cluster (each just sleeps),
+    while every timestamp they write stays in one consistent simulated timeline.
+    """
+
+    def __init__(self, speed: float, start: datetime | None = None) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._start = start or datetime.now(UTC)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)
 
 
 class ManualClock:
@@ -52,3 +71,8 @@ def rfc3339(moment: datetime) -> str:
 def rfc3339_micro(moment: datetime) -> str:
     """Format like metav1.MicroTime (events.k8s.io eventTime, Event series lastObservedTime)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp as the API writes it (`Z` suffix, optional fraction)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

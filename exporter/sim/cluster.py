@@ -9,6 +9,7 @@ older than the retained history is gone, exactly as after an etcd compaction.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -108,20 +109,18 @@ class Subscription:
         if self.closed:
             return
         if self._queue.qsize() >= self._limit:
-            self._end()
+            self.end()
             return
         self._queue.put_nowait(event)
 
-    def _end(self) -> None:
+    def end(self) -> None:
+        """End the feed: the watcher reads None and closes its stream."""
         if not self.closed:
             self.closed = True
             self._queue.put_nowait(None)
 
     async def get(self) -> WatchEvent | None:
         return await self._queue.get()
-
-    def pending(self) -> bool:
-        return not self._queue.empty()
 
     def close(self) -> None:
         """Stop receiving events; call when the watch stream ends."""
@@ -151,7 +150,7 @@ class Cluster:
         self._objects: dict[str, dict[str, JsonObj]] = {name: {} for name in RESOURCES}
         self._history: deque[WatchEvent] = deque()
         self._subscriptions: set[Subscription] = set()
-        self._rv_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._rv_waiters: builtins.list[tuple[int, asyncio.Future[None]]] = []
         self._creations: dict[tuple[str, str], int] = {}
 
     @property
@@ -170,7 +169,7 @@ class Cluster:
         obj = self._store(resource).get(f"{namespace}/{name}")
         return None if obj is None else clone(obj)
 
-    def list(self, resource: str, namespace: str | None = None) -> list[JsonObj]:
+    def list(self, resource: str, namespace: str | None = None) -> builtins.list[JsonObj]:
         """Current objects, sorted by namespace/name, optionally within one namespace."""
         return [clone(obj) for _, obj in self._sorted(self._store(resource), namespace)]
 
@@ -180,7 +179,7 @@ class Cluster:
             key: obj["metadata"]["resourceVersion"] for key, obj in self._store(resource).items()
         }
 
-    def snapshot(self, resource: str, rv: int) -> list[tuple[str, JsonObj]]:
+    def snapshot(self, resource: str, rv: int) -> builtins.list[tuple[str, JsonObj]]:
         """The objects as they were at `rv`, sorted by key. The returned dicts are shared."""
         self._check_servable(rv)
         state = dict(self._store(resource))
@@ -195,12 +194,12 @@ class Cluster:
                 state[event.key] = event.prev
         return self._sorted(state, None)
 
-    def events_since(self, resource: str, rv: int) -> list[WatchEvent]:
+    def events_since(self, resource: str, rv: int) -> builtins.list[WatchEvent]:
         """Retained events of `resource` newer than `rv`, oldest first."""
         self._check_servable(rv)
         return [e for e in self._history if e.rv > rv and e.resource == resource]
 
-    def current(self, resource: str) -> list[tuple[str, JsonObj]]:
+    def current(self, resource: str) -> builtins.list[tuple[str, JsonObj]]:
         """Current objects sorted by key; shared dicts, for the server's read paths."""
         return self._sorted(self._store(resource), None)
 
@@ -284,7 +283,7 @@ class Cluster:
         self._history.clear()
         self._floor = self._rv
         for subscription in list(self._subscriptions):
-            subscription._end()
+            subscription.end()
         self._subscriptions.clear()
 
     # --- notification ------------------------------------------------------------------
@@ -299,7 +298,7 @@ class Cluster:
     def _unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
 
-    async def wait_for_resource_version(self, rv: int, timeout: float) -> bool:
+    async def wait_for_resource_version(self, rv: int, within: float) -> bool:
         """Wait until the cluster reaches `rv`, as the watch cache waits to become fresh."""
         if self._rv >= rv:
             return True
@@ -307,7 +306,7 @@ class Cluster:
         entry = (rv, future)
         self._rv_waiters.append(entry)
         try:
-            await asyncio.wait_for(asyncio.shield(future), timeout)
+            await asyncio.wait_for(asyncio.shield(future), within)
         except TimeoutError:
             return False
         finally:
@@ -322,7 +321,9 @@ class Cluster:
         return self._objects[resource]
 
     @staticmethod
-    def _sorted(store: dict[str, JsonObj], namespace: str | None) -> list[tuple[str, JsonObj]]:
+    def _sorted(
+        store: dict[str, JsonObj], namespace: str | None
+    ) -> builtins.list[tuple[str, JsonObj]]:
         prefix = None if namespace is None else f"{namespace}/"
         return sorted(
             (key, obj) for key, obj in store.items() if prefix is None or key.startswith(prefix)
@@ -342,7 +343,9 @@ class Cluster:
         new["kind"], new["apiVersion"] = old["kind"], old["apiVersion"]
         if resource_type(resource).has_generation:
             generation = old_meta.get("generation", 1)
-            meta["generation"] = generation + 1 if new.get("spec") != old.get("spec") else generation
+            meta["generation"] = (
+                generation + 1 if new.get("spec") != old.get("spec") else generation
+            )
         return self._commit(resource, key, "MODIFIED", new, old)
 
     def _commit(

@@ -115,12 +115,14 @@ def parse_field_selector(text: str | None) -> Selector:
             raise SelectorError(f"invalid selector: '{text}'; can't understand '{term}'")
         field, op, value = m[1], m[2], m[3]
         if field not in SUPPORTED_FIELDS:
-            raise SelectorError(f'field label not supported: {field}')
+            raise SelectorError(f"field label not supported: {field}")
         attribute = field.removeprefix("metadata.")
 
-        def check(obj: JsonObj, attribute: str = attribute, value: str = value,
-                  negate: bool = op == "!=") -> bool:
-            return (obj["metadata"].get(attribute, "") == value) != negate
+        def check(
+            obj: JsonObj, attribute: str = attribute, value: str = value, negate: bool = op == "!="
+        ) -> bool:
+            actual: str = obj["metadata"].get(attribute, "")
+            return (actual == value) != negate
 
         checks.append(check)
     return Selector(lambda obj: all(check(obj) for check in checks), empty=False)

@@ -62,9 +62,9 @@ def forbidden(rt: ResourceType, verb: str, user: str, namespace: str | None) -> 
         f'"{rt.plural}" '
         f'in API group "{rt.group}" {scope}'
     )
-    details: dict[str, Any] = {"kind": rt.plural} if not rt.group else {
-        "group": rt.group, "kind": rt.plural
-    }
+    details: dict[str, Any] = (
+        {"kind": rt.plural} if not rt.group else {"group": rt.group, "kind": rt.plural}
+    )
     return error(status(403, "Forbidden", message, details=details))
 
 
@@ -79,8 +79,11 @@ def object_not_found(rt: ResourceType, name: str) -> ApiError:
     details: dict[str, Any] = {"name": name, "kind": rt.plural}
     if rt.group:
         details = {"name": name, "group": rt.group, "kind": rt.plural}
-    return error(status(404, "NotFound", f'{rt.plural}{_group_suffix(rt)} "{name}" not found',
-                        details=details))
+    return error(
+        status(
+            404, "NotFound", f'{rt.plural}{_group_suffix(rt)} "{name}" not found', details=details
+        )
+    )
 
 
 def bad_request(message: str) -> ApiError:
@@ -90,11 +93,15 @@ def bad_request(message: str) -> ApiError:
 def invalid_list_options(field: str, detail: str) -> ApiError:
     """422 as metainternalversion validation answers for contradictory ListOptions."""
     message = f'ListOptions.meta.k8s.io "" is invalid: {field}: Forbidden: {detail}'
-    causes = [{"reason": "FieldValueForbidden", "message": f"Forbidden: {detail}",
-               "field": field}]
-    return error(status(422, "Invalid", message,
-                        details={"group": "meta.k8s.io", "kind": "ListOptions",
-                                 "causes": causes}))
+    causes = [{"reason": "FieldValueForbidden", "message": f"Forbidden: {detail}", "field": field}]
+    return error(
+        status(
+            422,
+            "Invalid",
+            message,
+            details={"group": "meta.k8s.io", "kind": "ListOptions", "causes": causes},
+        )
+    )
 
 
 def expired(message: str, *, continue_token: str | None = None) -> JsonObj:
@@ -126,14 +133,26 @@ def too_large_resource_version(requested: int, current: int) -> ApiError:
 
 
 def internal_error(cause: str) -> ApiError:
-    return error(status(500, "InternalError", f"Internal error occurred: {cause}",
-                        details={"causes": [{"message": cause}]}))
+    return error(
+        status(
+            500,
+            "InternalError",
+            f"Internal error occurred: {cause}",
+            details={"causes": [{"message": cause}]},
+        )
+    )
 
 
 def too_many_requests_status(retry_after: int) -> ApiError:
     """The Status form of 429 (apierrors.NewTooManyRequests), for code paths that use it."""
-    return error(status(429, "TooManyRequests", "Too many requests, please try again later.",
-                        details={"retryAfterSeconds": retry_after}))
+    return error(
+        status(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+            details={"retryAfterSeconds": retry_after},
+        )
+    )
 
 
 def _group_suffix(rt: ResourceType) -> str:

@@ -1,0 +1,87 @@
+"""The `rollout-exporter` command: `run` against a cluster, `demo` against the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from exporter import __version__
+from exporter.kube.credentials import CredentialsError
+from exporter.log_setup import configure_logging
+from exporter.settings import Settings, SettingsError, add_arguments, settings_from_args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rollout-exporter",
+        description="Rollout health of Kubernetes workloads as Prometheus metrics.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="list-watch a cluster and serve /metrics", allow_abbrev=False
+    )
+    add_arguments(run)
+    demo = commands.add_parser(
+        "demo",
+        help="start the simulated API server with its scenarios and an exporter against it",
+        allow_abbrev=False,
+    )
+    add_arguments(demo)
+    demo.add_argument(
+        "--demo.speed",
+        dest="demo_speed",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="scenario time compression (2 = twice as fast) [default: 1]",
+    )
+    return parser
+
+
+def _run_until_signalled(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main`, cancelling it cleanly on SIGINT/SIGTERM (what Kubernetes sends)."""
+
+    async def runner() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await main
+
+    asyncio.run(runner())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings: Settings = settings_from_args(args)
+    except SettingsError as error:
+        print(f"rollout-exporter: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        if args.command == "run":
+            from exporter.app import serve
+
+            _run_until_signalled(serve(settings))
+        else:
+            from exporter.demo import run_demo
+
+            _run_until_signalled(run_demo(settings, speed=args.demo_speed))
+    except CredentialsError as error:
+        print(f"rollout-exporter: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,6 @@
+"""Emulated control-plane components that write what real controllers would write."""
+
+from exporter.sim.control.kubelet import HEALTHY, PodBehaviour
+from exporter.sim.control.plane import ControlPlane
+
+__all__ = ["HEALTHY", "ControlPlane", "PodBehaviour"]
