@@ -65,13 +65,13 @@ async def running_exporter(
 
 
 async def eventually(
-    condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition"
+    condition: Callable[[], bool], *, within: float = 10.0, what: str = "condition"
 ) -> None:
     """Poll until `condition()` holds; the failure names what never happened."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not hold within {timeout:g}s")
+            raise AssertionError(f"{what} did not hold within {within:g}s")
         await asyncio.sleep(0.02)
 
 

@@ -12,12 +12,22 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Histogram, Info
+from prometheus_client import (
+    CollectorRegistry,
+    Histogram,
+    Info,
+    ProcessCollector,
+    disable_created_metrics,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter.kube.stats import WatchStats
+
+# `*_created` gauges double the self-metric series in the text format and answer no
+# question we have; the process start time is already in process_start_time_seconds.
+disable_created_metrics()
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,7 @@ class SelfMetrics:
         self.registry = CollectorRegistry()
         self.watches = WatchStatsCollector()
         self.registry.register(self.watches)
+        ProcessCollector(registry=self.registry)
         Info(
             "rollout_exporter_build", "Version of the running exporter.", registry=self.registry
         ).info({"version": __version__})

@@ -31,6 +31,9 @@ class FaultKind(Enum):
     """429 with Retry-After, by default as APF sends it (plain text, not a Status)."""
     SERVER_ERROR = "server_error"
     """500 Status InternalError."""
+    RAW_LINES = "raw_lines"
+    """Write `lines` verbatim into the stream after `after_events` events, then go on:
+    garbage JSON or malformed objects, as a broken proxy or a buggy server might send."""
     STALL = "stall"
     """Send the response headers, then nothing for `seconds`, then serve normally."""
 
@@ -44,6 +47,7 @@ _VERBS: dict[FaultKind, frozenset[Verb]] = {
     FaultKind.TOO_MANY_REQUESTS: frozenset({"list", "watch"}),
     FaultKind.SERVER_ERROR: frozenset({"list", "watch"}),
     FaultKind.STALL: frozenset({"list", "watch"}),
+    FaultKind.RAW_LINES: frozenset({"watch"}),
 }
 
 
@@ -57,6 +61,7 @@ class Fault:
     retry_after: int = 1
     seconds: float = 0.0
     status_body: bool = False
+    lines: tuple[bytes, ...] = ()
     fired: int = 0
 
     def applies(self, resource: str, verb: Verb, has_continue: bool) -> bool:
@@ -98,6 +103,7 @@ class Faults:
         retry_after: int = 1,
         seconds: float = 0.0,
         status_body: bool = False,
+        lines: tuple[bytes, ...] = (),
     ) -> Fault:
         if times < 1:
             raise ValueError("a fault must fire at least once")
@@ -115,6 +121,7 @@ class Faults:
             retry_after=retry_after,
             seconds=seconds,
             status_body=status_body,
+            lines=lines,
         )
         self.pending.append(fault)
         return fault
@@ -193,6 +200,24 @@ class Faults:
     ) -> Fault:
         return self._add(
             FaultKind.STALL, resource=resource, verb=verb, times=times, seconds=seconds
+        )
+
+    def raw_lines(
+        self,
+        lines: tuple[bytes, ...],
+        after_events: int = 0,
+        *,
+        resource: str | None = None,
+        times: int = 1,
+    ) -> Fault:
+        """Each item is written followed by a newline, exactly as given."""
+        return self._add(
+            FaultKind.RAW_LINES,
+            resource=resource,
+            verb=None,
+            times=times,
+            after_events=after_events,
+            lines=lines,
         )
 
     def take(self, resource: str, verb: Verb, *, has_continue: bool = False) -> Fault | None:

@@ -107,6 +107,10 @@ class _Stream:
             await self._abort()
         if fault.kind is FaultKind.GONE_EVENT:
             await self.send_gone()
+        if fault.kind is FaultKind.RAW_LINES:
+            self._fault = None
+            for line in fault.lines:
+                await self.response.write(line + b"\n")
 
     async def send_gone(self) -> None:
         """ERROR event with a 410 Status; the real server ends the stream after it."""

@@ -36,8 +36,10 @@ def test_format_value(value: float, text: str) -> None:
     [
         ((), ""),
         ((("a", "1"),), '{a="1"}'),
-        ((("a", 'say "hi"'), ("b", "back\\slash"), ("c", "two\nlines")),
-         '{a="say \\"hi\\"",b="back\\\\slash",c="two\\nlines"}'),
+        (
+            (("a", 'say "hi"'), ("b", "back\\slash"), ("c", "two\nlines")),
+            '{a="say \\"hi\\"",b="back\\\\slash",c="two\\nlines"}',
+        ),
     ],
 )
 def test_format_labels_escapes(labels: tuple[tuple[str, str], ...], text: str) -> None:
