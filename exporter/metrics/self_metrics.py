@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from prometheus_client import (
     CollectorRegistry,
@@ -27,7 +28,7 @@ from exporter.kube.stats import WatchStats
 
 # `*_created` gauges double the self-metric series in the text format and answer no
 # question we have; the process start time is already in process_start_time_seconds.
-disable_created_metrics()
+cast(Callable[[], None], disable_created_metrics)()
 
 
 @dataclass(frozen=True)
