@@ -8,8 +8,12 @@ from exporter.model.meta import Condition, ObjectMeta
 
 
 class Probe(msgspec.Struct, rename="camel", frozen=True):
-    """We only need to know that a probe exists and how patient it is."""
+    """We need to know that a probe exists, which handler it uses and how patient it is."""
 
+    exec: dict[str, object] | None = None
+    http_get: dict[str, object] | None = None
+    tcp_socket: dict[str, object] | None = None
+    grpc: dict[str, object] | None = None
     initial_delay_seconds: int = 0
     period_seconds: int = 10
     failure_threshold: int = 3

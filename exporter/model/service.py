@@ -40,11 +40,12 @@ class EndpointConditions(msgspec.Struct, frozen=True):
     terminating: bool | None = None
 
 
-class ObjectReference(msgspec.Struct, frozen=True):
+class ObjectReference(msgspec.Struct, rename="camel", frozen=True):
     kind: str = ""
     name: str = ""
     namespace: str = ""
     uid: str = ""
+    field_path: str = ""
 
 
 class Endpoint(msgspec.Struct, rename="camel", frozen=True):

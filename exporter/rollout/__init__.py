@@ -1,0 +1,1 @@
+"""Rollout health: what we derive from the index, and the metric families it feeds."""

@@ -1,0 +1,111 @@
+"""What a single Pod tells about a rollout: ready or not, why not, and OOM kills."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exporter.model.pod import ContainerStatus, Pod
+from exporter.rollout.timeutil import parse_timestamp
+
+BLOCKED_REASONS = (
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CrashLoopBackOff",
+    "CreateContainerConfigError",
+    "Unschedulable",
+    "ReadinessProbeFailing",
+    "FailedCreate",
+    "Pending",
+)
+"""Every value the `reason` label of rollout_blocked_pods can take: a bounded set."""
+
+_WAITING_REASONS = frozenset(BLOCKED_REASONS[:4])
+
+
+def condition_status(pod: Pod, condition_type: str) -> str | None:
+    for condition in pod.status.conditions:
+        if condition.type == condition_type:
+            return condition.status
+    return None
+
+
+def is_ready(pod: Pod) -> bool:
+    return condition_status(pod, "Ready") == "True"
+
+
+def ready_since(pod: Pod) -> float | None:
+    """When the Pod last became Ready (restart-safe: it is a field of the Pod)."""
+    for condition in pod.status.conditions:
+        if condition.type == "Ready" and condition.status == "True":
+            return parse_timestamp(condition.last_transition_time)
+    return None
+
+
+def blocked_reason(pod: Pod) -> str | None:
+    """Why a not-Ready Pod of a new revision is holding its rollout back, or None.
+
+    Order matters: a waiting container reason names the concrete failure; an unscheduled
+    Pod never got that far; a Running Pod whose containers run but are not Ready is
+    failing its readiness probe; anything else not Ready is still Pending.
+    """
+    if pod.metadata.deletion_timestamp is not None or is_ready(pod):
+        return None
+    for status in pod.status.container_statuses:
+        waiting = status.state.waiting
+        if waiting is not None and waiting.reason in _WAITING_REASONS:
+            return waiting.reason
+    for condition in pod.status.conditions:
+        if (
+            condition.type == "PodScheduled"
+            and condition.status == "False"
+            and condition.reason == "Unschedulable"
+        ):
+            return "Unschedulable"
+    if pod.status.phase == "Running" and _running_but_unready(pod):
+        return "ReadinessProbeFailing"
+    if pod.status.phase in ("Pending", "Running", ""):
+        return "Pending"
+    return None
+
+
+def _running_but_unready(pod: Pod) -> bool:
+    probed = {c.name for c in pod.spec.containers if c.readiness_probe is not None}
+    return any(
+        status.state.running is not None and not status.ready and status.name in probed
+        for status in pod.status.container_statuses
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OOMKill:
+    """One container termination by the OOM killer, identified as the kubelet reports it."""
+
+    container: str
+    container_id: str
+    finished_at: float
+
+
+def oom_kills(pod: Pod) -> list[OOMKill]:
+    """OOM terminations visible on the Pod: the current state or the last one.
+
+    A container's `lastState.terminated` keeps reporting the same termination until the
+    next one, so callers de-duplicate by (containerID, finishedAt).
+    """
+    kills = []
+    for status in pod.status.container_statuses:
+        for kill in _terminations(status):
+            kills.append(kill)
+    return kills
+
+
+def _terminations(status: ContainerStatus) -> list[OOMKill]:
+    found = []
+    for state in (status.state, status.last_state):
+        terminated = state.terminated
+        if terminated is None or terminated.reason != "OOMKilled":
+            continue
+        finished = parse_timestamp(terminated.finished_at)
+        if finished is None:
+            continue
+        found.append(OOMKill(status.name, terminated.container_id, finished))
+    return found

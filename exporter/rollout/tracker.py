@@ -1,0 +1,670 @@
+"""Derives the rollout families from the index and keeps their exposition cached.
+
+Store notifications only mark workloads and Services dirty (O(1), plus O(Services in the
+namespace) when a Pod's labels change); `flush()` re-derives each dirty entity once and
+replaces its cached sample lines. The app schedules a flush soon after changes, and a
+scrape flushes whatever is still pending, so a burst of events costs one derivation.
+
+Counters (probe failures, OOM kills, rollout durations) count what happens after the
+exporter's first full list: what is already visible then is the baseline, so a restart
+never replays history as new increments. Everything else is a function of object fields.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from exporter.index.cluster import ClusterIndex, WorkloadRef
+from exporter.metrics.family import MetricFamily
+from exporter.model.event import Event
+from exporter.model.pod import Pod, PodTemplateSpec
+from exporter.model.service import SERVICE_NAME_LABEL, EndpointSlice, Service
+from exporter.model.workloads import ReplicaSet
+from exporter.rollout import families as f
+from exporter.rollout.lifecycle import lifecycle_risks, resolve_max_unavailable
+from exporter.rollout.pods import BLOCKED_REASONS, blocked_reason, is_ready, oom_kills, ready_since
+from exporter.rollout.probes import classify, event_count
+from exporter.rollout.relations import GroupIndex
+from exporter.rollout.render import HistogramState, labels, line, render_counters
+from exporter.rollout.services import count_endpoints, selector_matches, selects_pods
+from exporter.rollout.status import (
+    CHANGE_CAUSE_ANNOTATION,
+    REVISION_ANNOTATION,
+    RolloutStatus,
+    daemonset_status,
+    deployment_status,
+    new_replicaset,
+    previous_replicaset,
+    statefulset_status,
+)
+from exporter.rollout.timeutil import parse_timestamp
+
+log = logging.getLogger(__name__)
+
+WorkloadKey = tuple[str, str, str]
+"""(kind, namespace, name)."""
+
+
+@dataclass
+class _Rollout:
+    """What we remember of a workload's current rollout, for the duration histogram."""
+
+    revision: str
+    started_at: float | None
+    finished: bool
+    """Observed in the histogram already (or was over before we started)."""
+    phase: str
+
+
+class _Listener:
+    def __init__(self, callback: Callable[[Any, Any], None]) -> None:
+        self.on_change = callback
+
+
+def _controller_uid(obj: Pod | ReplicaSet) -> str | None:
+    ref = obj.metadata.controller_ref()
+    return ref.uid if ref is not None else None
+
+
+def _slice_service(endpoint_slice: EndpointSlice) -> str | None:
+    name = endpoint_slice.metadata.labels.get(SERVICE_NAME_LABEL)
+    return f"{endpoint_slice.metadata.namespace}/{name}" if name else None
+
+
+def _namespace(obj: Any) -> str:
+    namespace: str = obj.metadata.namespace
+    return namespace
+
+
+class RolloutTracker:
+    """Owns the rollout families; subscribe it to an index before the reflectors start."""
+
+    def __init__(
+        self,
+        index: ClusterIndex,
+        *,
+        clock: Callable[[], float] = time.time,
+        stall_after: float = 300.0,
+    ) -> None:
+        self._index = index
+        self._clock = clock
+        self._stall_after = stall_after
+        self.families = {spec.name: MetricFamily(spec) for spec in f.ALL_FAMILIES}
+        self._pods_by_owner = GroupIndex(index.pods, _controller_uid)
+        self._pods_by_namespace = GroupIndex(index.pods, _namespace)
+        self._replicasets_by_owner = GroupIndex(index.replicasets, _controller_uid)
+        self._slices_by_service = GroupIndex(index.endpointslices, _slice_service)
+        self._services_by_namespace = GroupIndex(index.services, _namespace)
+        self._events_by_object = GroupIndex(index.events, lambda e: e.involved_object.uid or None)
+        self._workloads_by_namespace: dict[str, GroupIndex[Any]] = {
+            "Deployment": GroupIndex(index.deployments, _namespace),
+            "StatefulSet": GroupIndex(index.statefulsets, _namespace),
+            "DaemonSet": GroupIndex(index.daemonsets, _namespace),
+        }
+        index.pods.subscribe(_Listener(self._on_pod))
+        index.replicasets.subscribe(_Listener(self._on_replicaset))
+        index.deployments.subscribe(_Listener(self._on_workload("Deployment")))
+        index.statefulsets.subscribe(_Listener(self._on_workload("StatefulSet")))
+        index.daemonsets.subscribe(_Listener(self._on_workload("DaemonSet")))
+        index.services.subscribe(_Listener(self._on_service))
+        index.endpointslices.subscribe(_Listener(self._on_endpointslice))
+        index.events.subscribe(_Listener(self._on_event))
+        self._dirty_workloads: set[WorkloadKey] = set()
+        self._dirty_services: set[str] = set()
+        self._synced = False
+        self._rollouts: dict[WorkloadKey, _Rollout] = {}
+        self._durations: dict[WorkloadKey, dict[str, HistogramState]] = {}
+        self._probe_totals: dict[WorkloadKey, dict[tuple[str, str, str], float]] = {}
+        self._event_counts: dict[str, int] = {}
+        self._oom_totals: dict[WorkloadKey, dict[tuple[str, str], float]] = {}
+        self._oom_seen: dict[str, set[tuple[str, str, float]]] = {}
+        self._selector_counts: dict[str, int] = {}
+        self._empty_seen_at: dict[str, float] = {}
+        self.on_dirty: Callable[[], None] | None = None
+        """Called when the first entity becomes dirty; the app schedules a flush."""
+        self.unattributed_events: Counter[str] = Counter()
+        self.pods_without_owner: set[str] = set()
+        self.slices_without_service: set[str] = set()
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def mark_synced(self) -> None:
+        """Every kind listed once: from now on, increments count."""
+        if self._synced:
+            return
+        for event in self._index.events:
+            # Baseline Events seen before their Pods: give their series a 0 to start from.
+            self._record_probe_event(event, increment=0)
+        self._synced = True
+        self._dirty_workloads.update(self._rollouts)
+
+    def tick(self) -> None:
+        """Re-derive in-progress workloads: stall detection depends on the clock."""
+        for key, rollout in self._rollouts.items():
+            if rollout.phase in ("progressing", "failed"):
+                self._mark(key)
+
+    # --- change notifications ------------------------------------------------------
+
+    def _mark(self, key: WorkloadKey | None) -> None:
+        if key is None:
+            return
+        if not self._dirty_workloads and not self._dirty_services and self.on_dirty:
+            self.on_dirty()
+        self._dirty_workloads.add(key)
+
+    def _mark_service(self, key: str) -> None:
+        if not self._dirty_workloads and not self._dirty_services and self.on_dirty:
+            self.on_dirty()
+        self._dirty_services.add(key)
+
+    def _workload_key(self, pod: Pod) -> WorkloadKey | None:
+        ref = self._index.pod_workload(pod)
+        return (ref.kind, ref.namespace, ref.name) if ref else None
+
+    def _on_pod(self, old: Pod | None, new: Pod | None) -> None:
+        current = new or old
+        assert current is not None
+        key = current.metadata.key
+        ref = self._index.pod_workload(current)
+        workload = (ref.kind, ref.namespace, ref.name) if ref else None
+        if new is not None and new.metadata.controller_ref() is None:
+            self.pods_without_owner.add(key)
+        else:
+            self.pods_without_owner.discard(key)
+        if old is not None:
+            self._mark(self._workload_key(old))
+        self._mark(workload)
+        if new is None:
+            self._oom_seen.pop(key, None)
+        elif ref is not None and workload is not None:
+            self._count_oom_kills(key, new, ref, workload)
+        old_labels = old.metadata.labels if old is not None else None
+        new_labels = new.metadata.labels if new is not None else None
+        if old_labels != new_labels:
+            self._recount_selectors(current.metadata.namespace, old_labels, new_labels)
+
+    def _count_oom_kills(self, key: str, pod: Pod, ref: WorkloadRef, workload: WorkloadKey) -> None:
+        kills = oom_kills(pod)
+        if not kills:
+            return
+        seen = self._oom_seen.setdefault(key, set())
+        totals = self._oom_totals.setdefault(workload, {})
+        for kill in kills:
+            identity = (kill.container, kill.container_id, kill.finished_at)
+            series = (ref.revision, kill.container)
+            totals.setdefault(series, 0.0)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            if self._synced:
+                totals[series] += 1
+
+    def _recount_selectors(
+        self, namespace: str, old: dict[str, str] | None, new: dict[str, str] | None
+    ) -> None:
+        for service in self._services_by_namespace.members(namespace):
+            selector = service.spec.selector
+            if not selects_pods(service) or selector is None:
+                continue
+            delta = (new is not None and selector_matches(selector, new)) - (
+                old is not None and selector_matches(selector, old)
+            )
+            if delta:
+                key = service.metadata.key
+                self._selector_counts[key] = self._selector_counts.get(key, 0) + delta
+                self._mark_service(key)
+
+    def _on_replicaset(self, old: ReplicaSet | None, new: ReplicaSet | None) -> None:
+        for replicaset in (old, new):
+            if replicaset is None:
+                continue
+            ref = replicaset.metadata.controller_ref()
+            if ref is not None and ref.kind == "Deployment":
+                self._mark(("Deployment", replicaset.metadata.namespace, ref.name))
+
+    def _on_workload(self, kind: str) -> Callable[[Any, Any], None]:
+        def on_change(old: Any, new: Any) -> None:
+            current = new or old
+            self._mark((kind, current.metadata.namespace, current.metadata.name))
+            if old is None or new is None:
+                self._mark_services_in(current.metadata.namespace)
+
+        return on_change
+
+    def _mark_services_in(self, namespace: str) -> None:
+        for key in self._services_by_namespace.keys(namespace):
+            self._mark_service(key)
+
+    def _mark_workloads_in(self, namespace: str) -> None:
+        for kind, group in self._workloads_by_namespace.items():
+            for key in group.keys(namespace):
+                self._mark((kind, namespace, key.split("/", 1)[1]))
+
+    def _on_service(self, old: Service | None, new: Service | None) -> None:
+        current = new or old
+        assert current is not None
+        key = current.metadata.key
+        if new is None:
+            self._selector_counts.pop(key, None)
+        elif old is None or old.spec.selector != new.spec.selector:
+            selector = new.spec.selector
+            self._selector_counts[key] = (
+                sum(
+                    1
+                    for pod in self._pods_by_namespace.members(new.metadata.namespace)
+                    if selector_matches(selector, pod.metadata.labels)
+                )
+                if selects_pods(new) and selector is not None
+                else 0
+            )
+        self._mark_service(key)
+        self._mark_workloads_in(current.metadata.namespace)
+
+    def _on_endpointslice(self, old: EndpointSlice | None, new: EndpointSlice | None) -> None:
+        for endpoint_slice in (old, new):
+            if endpoint_slice is not None and (service := _slice_service(endpoint_slice)):
+                self._mark_service(service)
+        if new is not None and _slice_service(new) is None:
+            self.slices_without_service.add(new.metadata.key)
+        elif old is not None:
+            self.slices_without_service.discard(old.metadata.key)
+
+    def _on_event(self, old: Event | None, new: Event | None) -> None:
+        if new is None:
+            if old is not None:
+                self._event_counts.pop(old.metadata.uid or old.metadata.key, None)
+            return
+        if new.reason == "Unhealthy":
+            uid = new.metadata.uid or new.metadata.key
+            count = event_count(new)
+            previous = self._event_counts.get(uid)
+            self._event_counts[uid] = max(count, previous or 0)
+            if not self._synced:
+                increment = 0
+            elif previous is None:
+                increment = count
+            else:
+                increment = max(0, count - previous)
+            self._record_probe_event(new, increment=increment)
+        elif new.reason == "FailedCreate" and new.involved_object.kind == "ReplicaSet":
+            replicaset = self._index.replicasets.by_uid(new.involved_object.uid)
+            if replicaset is not None:
+                self._on_replicaset(None, replicaset)
+
+    def _record_probe_event(self, event: Event, *, increment: int) -> None:
+        involved = event.involved_object
+        if event.reason != "Unhealthy" or involved.kind != "Pod":
+            return
+        pod = self._index.pods.get(f"{involved.namespace}/{involved.name}")
+        if pod is not None and involved.uid and pod.metadata.uid != involved.uid:
+            pod = None
+        ref = self._index.pod_workload(pod) if pod is not None else None
+        failure = classify(event, pod)
+        if ref is None or failure is None:
+            if increment:
+                self.unattributed_events["pod_unknown" if ref is None else "unrecognised"] += 1
+            return
+        workload = (ref.kind, ref.namespace, ref.name)
+        totals = self._probe_totals.setdefault(workload, {})
+        series = (ref.revision, failure.probe, failure.failure)
+        totals[series] = totals.get(series, 0.0) + increment
+        self._mark(workload)
+
+    # --- derivation ----------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Re-derive everything marked dirty; cheap when nothing is."""
+        while self._dirty_services or self._dirty_workloads:
+            services, self._dirty_services = self._dirty_services, set()
+            for service_key in services:
+                self._render_service(service_key)
+            workloads, self._dirty_workloads = self._dirty_workloads, set()
+            for workload in workloads:
+                self._render_workload(workload)
+
+    def _discard(self, key: object, specs: Iterable[Any]) -> None:
+        for spec in specs:
+            self.families[spec.name].discard(key)
+
+    def _render_workload(self, key: WorkloadKey) -> None:
+        kind, namespace, name = key
+        store_key = f"{namespace}/{name}"
+        template: PodTemplateSpec | None
+        replicas: int | None = None
+        max_unavailable: int | None = None
+        revisions: list[tuple[str, str, str, str]] = []
+        if kind == "Deployment":
+            deployment = self._index.deployments.get(store_key)
+            if deployment is None:
+                return self._forget(key)
+            replicasets = self._replicasets_by_owner.members(deployment.metadata.uid)
+            new = new_replicaset(deployment, replicasets)
+            new_pods = self._pods_by_owner.members(new.metadata.uid) if new else []
+            pods = [p for rs in replicasets for p in self._pods_by_owner.members(rs.metadata.uid)]
+            status = deployment_status(deployment, replicasets, new_pods)
+            template = deployment.spec.template
+            replicas = deployment.spec.replicas if deployment.spec.replicas is not None else 1
+            max_unavailable = resolve_max_unavailable(deployment.spec.strategy, replicas)
+            desired = replicas
+            failed_create = self._failed_create(new, len(new_pods), status)
+            revisions = self._deployment_revisions(new, previous_replicaset(replicasets, new))
+        elif kind == "StatefulSet":
+            statefulset = self._index.statefulsets.get(store_key)
+            if statefulset is None:
+                return self._forget(key)
+            pods = self._pods_by_owner.members(statefulset.metadata.uid)
+            status = statefulset_status(statefulset, pods)
+            template = statefulset.spec.template
+            replicas = statefulset.spec.replicas if statefulset.spec.replicas is not None else 1
+            desired = replicas
+            new_pods = [p for p in pods if _revision_of(p) == status.revision]
+            failed_create = 0
+            revisions = self._pod_revisions(
+                template, status.revision, statefulset.status.current_revision, pods
+            )
+        else:
+            daemonset = self._index.daemonsets.get(store_key)
+            if daemonset is None:
+                return self._forget(key)
+            pods = self._pods_by_owner.members(daemonset.metadata.uid)
+            memory = self._rollouts.get(key)
+            status = daemonset_status(
+                daemonset,
+                pods,
+                was_progressing=memory is not None and memory.phase == "progressing",
+            )
+            template = daemonset.spec.template
+            desired = daemonset.status.desired_number_scheduled
+            new_pods = [p for p in pods if _revision_of(p) == status.revision]
+            failed_create = 0
+            older = sorted({r for p in pods if (r := _revision_of(p)) != status.revision})
+            revisions = self._pod_revisions(
+                template, status.revision, older[0] if older else "", pods
+            )
+        started_at = self._remember(key, status)
+        base = labels(("namespace", namespace), ("workload_kind", kind), ("workload", name))
+        revision = (("revision", status.revision),)
+        in_progress = status.in_progress
+        fam = self.families
+        fam[f.IN_PROGRESS.name].set(key, line(f.IN_PROGRESS.name, base, in_progress).encode())
+        fam[f.PAUSED.name].set(key, line(f.PAUSED.name, base, status.paused).encode())
+        unfinished = status.phase in ("progressing", "failed")
+        fam[f.STARTED.name].set(
+            key,
+            line(f.STARTED.name, base, started_at, revision).encode()
+            if unfinished and started_at is not None
+            else b"",
+        )
+        stalled = in_progress and self._stalled(status, started_at, new_pods, desired)
+        fam[f.STALLED.name].set(key, line(f.STALLED.name, base, stalled, revision).encode())
+        fam[f.BLOCKED.name].set(
+            key,
+            self._blocked(base, status.revision, new_pods, failed_create).encode()
+            if in_progress
+            else b"",
+        )
+        fam[f.DURATION.name].set(key, self._durations_text(key, base).encode())
+        fam[f.PROBE_FAILURES.name].set(
+            key,
+            render_counters(
+                f.PROBE_FAILURES.sample_name,
+                base,
+                ("revision", "probe", "failure"),
+                self._probe_totals.get(key, {}),
+            ).encode(),
+        )
+        fam[f.OOM_KILLS.name].set(
+            key,
+            render_counters(
+                f.OOM_KILLS.sample_name,
+                base,
+                ("revision", "container"),
+                self._oom_totals.get(key, {}),
+            ).encode(),
+        )
+        fam[f.LAST_OOM.name].set(key, self._last_oom(base, pods).encode())
+        fam[f.REVISION_INFO.name].set(
+            key,
+            "".join(
+                line(
+                    f.REVISION_INFO.sample_name,
+                    base,
+                    1,
+                    (
+                        ("revision", rev),
+                        ("revision_number", number),
+                        ("role", role),
+                        ("images", images),
+                        ("change_cause", cause),
+                    ),
+                )
+                for role, rev, number, images, cause in (
+                    (r[0], *r[1:]) for r in _with_roles(revisions)
+                )
+            ).encode(),
+        )
+        risks = (
+            lifecycle_risks(template, replicas=replicas, max_unavailable=max_unavailable)
+            if template is not None and self._selected_by_service(namespace, template)
+            else []
+        )
+        fam[f.LIFECYCLE_RISK.name].set(
+            key,
+            "".join(line(f.LIFECYCLE_RISK.name, base, 1, (("risk", r),)) for r in risks).encode(),
+        )
+        return None
+
+    def _forget(self, key: WorkloadKey) -> None:
+        """A deleted workload's series disappear, counters included."""
+        self._discard(key, f.WORKLOAD_FAMILIES)
+        self._rollouts.pop(key, None)
+        self._durations.pop(key, None)
+        self._probe_totals.pop(key, None)
+        self._oom_totals.pop(key, None)
+
+    def _remember(self, key: WorkloadKey, status: RolloutStatus) -> float | None:
+        """Track the rollout for the histogram; returns its start time.
+
+        The start comes from object fields when they tell it; otherwise from when this
+        process first saw the rollout (only while no Pod of the new revision exists yet).
+        """
+        now = self._clock()
+        memory = self._rollouts.get(key)
+        started_at = status.started_at
+        terminal = status.phase in ("complete", "failed")
+        if memory is None or memory.revision != status.revision:
+            if memory is not None and not memory.finished and self._synced:
+                outcome = "rolled_back" if status.reused_revision else "superseded"
+                self._observe(key, outcome, (started_at or now) - (memory.started_at or now))
+            memory = _Rollout(
+                status.revision,
+                started_at if started_at is not None else now,
+                finished=terminal or (not self._synced and terminal),
+                phase=status.phase,
+            )
+            self._rollouts[key] = memory
+            if terminal and self._synced and status.phase == "failed":
+                self._observe(key, "failed", (status.ended_at or now) - (started_at or now))
+            return started_at if started_at is not None else memory.started_at
+        if started_at is not None:
+            memory.started_at = started_at
+        if terminal and not memory.finished:
+            memory.finished = True
+            if self._synced and memory.started_at is not None:
+                outcome = "completed" if status.phase == "complete" else "failed"
+                self._observe(key, outcome, (status.ended_at or now) - memory.started_at)
+        memory.phase = status.phase
+        return memory.started_at
+
+    def _observe(self, key: WorkloadKey, outcome: str, seconds: float) -> None:
+        histogram = self._durations.setdefault(key, {}).setdefault(outcome, HistogramState())
+        histogram.observe(max(0.0, seconds))
+
+    def _durations_text(self, key: WorkloadKey, base: str) -> str:
+        return "".join(
+            state.render(f.DURATION.name, base, (("outcome", outcome),))
+            for outcome, state in sorted(self._durations.get(key, {}).items())
+        )
+
+    def _stalled(
+        self, status: RolloutStatus, started_at: float | None, new_pods: list[Pod], desired: int
+    ) -> bool:
+        if status.phase == "failed":
+            return True
+        ready = [p for p in new_pods if is_ready(p)]
+        if len(ready) >= desired or started_at is None:
+            return False
+        last_progress = max([started_at, *(t for p in ready if (t := ready_since(p)) is not None)])
+        return self._clock() - last_progress > self._stall_after
+
+    def _failed_create(self, new: ReplicaSet | None, existing: int, status: RolloutStatus) -> int:
+        """Pods the new ReplicaSet could not create (quota, admission), per its Events."""
+        if new is None:
+            return 0
+        wanted = new.spec.replicas or 0
+        if existing >= wanted:
+            return 0
+        since = status.started_at or 0.0
+        for event in self._events_by_object.members(new.metadata.uid):
+            stamp = parse_timestamp(event.last_timestamp or event.event_time)
+            if event.reason == "FailedCreate" and (stamp or 0.0) >= since:
+                return wanted - existing
+        return 0
+
+    def _blocked(self, base: str, revision: str, pods: list[Pod], failed_create: int) -> str:
+        counts = Counter(reason for p in pods if (reason := blocked_reason(p)) is not None)
+        counts["FailedCreate"] += failed_create
+        return "".join(
+            line(f.BLOCKED.name, base, counts[reason], (("revision", revision), ("reason", reason)))
+            for reason in BLOCKED_REASONS
+        )
+
+    def _last_oom(self, base: str, pods: list[Pod]) -> str:
+        newest: dict[tuple[str, str], float] = {}
+        for pod in pods:
+            revision = _revision_of(pod)
+            for kill in oom_kills(pod):
+                series = (revision, kill.container)
+                newest[series] = max(newest.get(series, 0.0), kill.finished_at)
+        return render_counters(f.LAST_OOM.name, base, ("revision", "container"), newest)
+
+    def _deployment_revisions(
+        self, new: ReplicaSet | None, previous: ReplicaSet | None
+    ) -> list[tuple[str, str, str, str]]:
+        found = []
+        for replicaset in (new, previous):
+            if replicaset is None:
+                continue
+            meta = replicaset.metadata
+            template = replicaset.spec.template
+            found.append(
+                (
+                    meta.labels.get("pod-template-hash", ""),
+                    meta.annotations.get(REVISION_ANNOTATION, ""),
+                    _images(template),
+                    meta.annotations.get(CHANGE_CAUSE_ANNOTATION, ""),
+                )
+            )
+        return found
+
+    def _pod_revisions(
+        self, template: PodTemplateSpec | None, current: str, previous: str, pods: list[Pod]
+    ) -> list[tuple[str, str, str, str]]:
+        """StatefulSet/DaemonSet revisions: the template for the current one, the Pods
+        still running it for the previous one (we do not watch ControllerRevisions)."""
+        cause = template.metadata.annotations.get(CHANGE_CAUSE_ANNOTATION, "") if template else ""
+        found = [(current, "", _images(template), cause)] if current else []
+        if previous and previous != current:
+            old = [p for p in pods if _revision_of(p) == previous]
+            if old:
+                images = ",".join(sorted({c.image for c in old[0].spec.containers}))
+                found.append((previous, "", images, ""))
+        return found
+
+    def _selected_by_service(self, namespace: str, template: PodTemplateSpec) -> bool:
+        return any(
+            selects_pods(service)
+            and service.spec.selector is not None
+            and selector_matches(service.spec.selector, template.metadata.labels)
+            for service in self._services_by_namespace.members(namespace)
+        )
+
+    def _render_service(self, key: str) -> None:
+        service = self._index.services.get(key)
+        if service is None or service.spec.type == "ExternalName":
+            self._discard(key, f.SERVICE_FAMILIES)
+            self._empty_seen_at.pop(key, None)
+            return
+        namespace, name = key.split("/", 1)
+        base = labels(("namespace", namespace), ("service", name))
+        counts = count_endpoints(self._slices_by_service.members(key))
+        fam = self.families
+        fam[f.ENDPOINTS.name].set(
+            key,
+            "".join(
+                line(f.ENDPOINTS.name, base, value, (("condition", condition),))
+                for condition, value in (
+                    ("ready", counts.ready),
+                    ("serving", counts.serving),
+                    ("terminating", counts.terminating),
+                )
+            ).encode(),
+        )
+        if counts.ready:
+            since = 0.0
+            self._empty_seen_at.pop(key, None)
+        else:
+            created = parse_timestamp(service.metadata.creation_timestamp)
+            since = counts.changed_at or self._empty_seen_at.setdefault(
+                key, created if created is not None else self._clock()
+            )
+        fam[f.EMPTY_SINCE.name].set(key, line(f.EMPTY_SINCE.name, base, since).encode())
+        if selects_pods(service):
+            matches = self._selector_counts.get(key, 0)
+            fam[f.SELECTOR_MATCHES.name].set(
+                key, line(f.SELECTOR_MATCHES.name, base, matches).encode()
+            )
+        else:
+            fam[f.SELECTOR_MATCHES.name].discard(key)
+        fam[f.SERVICE_WORKLOAD.name].set(key, self._service_workloads(service, base).encode())
+
+    def _service_workloads(self, service: Service, base: str) -> str:
+        selector = service.spec.selector
+        if not selects_pods(service) or selector is None:
+            return ""
+        namespace = service.metadata.namespace
+        found: list[tuple[str, str]] = []
+        for kind, group in self._workloads_by_namespace.items():
+            for workload in group.members(namespace):
+                template = workload.spec.template
+                if template is not None and selector_matches(selector, template.metadata.labels):
+                    found.append((kind, workload.metadata.name))
+        return "".join(
+            line(f.SERVICE_WORKLOAD.sample_name, base, 1, (("workload_kind", k), ("workload", n)))
+            for k, n in sorted(found)
+        )
+
+
+def _revision_of(pod: Pod) -> str:
+    labels_ = pod.metadata.labels
+    return labels_.get("pod-template-hash") or labels_.get("controller-revision-hash", "")
+
+
+def _images(template: PodTemplateSpec | None) -> str:
+    if template is None:
+        return ""
+    return ",".join(c.image for c in template.spec.containers)
+
+
+def _with_roles(
+    revisions: list[tuple[str, str, str, str]],
+) -> list[tuple[str, str, str, str, str]]:
+    return [
+        ("current" if i == 0 else "previous", *revision) for i, revision in enumerate(revisions)
+    ]
