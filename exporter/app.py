@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +20,7 @@ from exporter.kube.reflector import Reflector, WatchSettings
 from exporter.kube.resources import WATCHED, Resource
 from exporter.metrics.registry import ExpositionRegistry
 from exporter.metrics.self_metrics import SelfMetrics
+from exporter.rollout.tracker import RolloutTracker
 from exporter.settings import Settings
 from exporter.web.server import build_app
 
@@ -36,10 +38,20 @@ class Exporter:
         namespaces: Sequence[str] = (),
         resources: Sequence[Resource[Any]] = WATCHED,
         rng: random.Random | None = None,
+        stall_timeout: float = 300.0,
+        clock: Callable[[], float] = time.time,
+        tick_interval: float = 5.0,
     ) -> None:
         self.index = ClusterIndex()
         self.self_metrics = SelfMetrics()
         self.exposition = ExpositionRegistry(self.self_metrics.registry)
+        self.rollouts = RolloutTracker(self.index, clock=clock, stall_after=stall_timeout)
+        self.rollouts.on_dirty = self._schedule_flush
+        self.exposition.register(self.rollouts.families.values())
+        self.exposition.before_render(self.rollouts.flush)
+        self.self_metrics.track_rollouts(self.rollouts)
+        self._tick_interval = tick_interval
+        self._flush_scheduled = False
         stores = self.index.by_plural()
         self.reflectors: list[Reflector[Any]] = []
         for resource in resources:
@@ -55,11 +67,37 @@ class Exporter:
         """True once every reflector listed once (or found its kind unavailable)."""
         return all(reflector.synced.is_set() for reflector in self.reflectors)
 
+    def _schedule_flush(self) -> None:
+        """Coalesce a burst of changes into one derivation on the next loop turn."""
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not running yet: the first scrape or tick flushes
+        self._flush_scheduled = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self.rollouts.flush()
+
+    async def _derive(self) -> None:
+        """Start counting once every kind listed; re-check time-dependent state."""
+        await asyncio.gather(*(reflector.synced.wait() for reflector in self.reflectors))
+        self.rollouts.mark_synced()
+        self._flush()
+        while True:
+            await asyncio.sleep(self._tick_interval)
+            self.rollouts.tick()
+            self._flush()
+
     async def run(self) -> None:
         """Run every reflector until cancelled; one failing kind never stops the others."""
         async with asyncio.TaskGroup() as group:
             for reflector in self.reflectors:
                 group.create_task(reflector.run(), name=f"reflector/{reflector.stats.kind}")
+            group.create_task(self._derive(), name="derive")
 
 
 def watch_settings(settings: Settings) -> WatchSettings:

@@ -91,7 +91,11 @@ async def run_demo(settings: Settings, *, speed: float = 1.0) -> None:
             credentials = load_credentials(kubeconfig=settings.kubeconfig, context=None)
             async with ApiClient(credentials) as client:
                 exporter = Exporter(
-                    client, settings=watch_settings(settings), namespaces=settings.namespaces
+                    client,
+                    settings=watch_settings(settings),
+                    namespaces=settings.namespaces,
+                    stall_timeout=settings.stall_timeout,
+                    clock=lambda: cluster.clock.now().timestamp(),
                 )
                 async with listening(exporter, settings) as url, asyncio.TaskGroup() as tasks:
                     for scenario in SCENARIOS.values():

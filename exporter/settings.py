@@ -61,6 +61,7 @@ class Settings:
     watch_inactivity_timeout: float = 120.0
     backoff_initial: float = 0.8
     backoff_max: float = 30.0
+    stall_timeout: float = 300.0
 
     def __post_init__(self) -> None:
         if self.backoff_max < self.backoff_initial:
@@ -346,6 +347,14 @@ _OPTIONS: Final[tuple[_Option, ...]] = (
         "backoff_max",
         parse_duration,
         "Upper bound of the exponential retry delay.",
+        "DURATION",
+    ),
+    _Option(
+        "rollout.stall-timeout",
+        "stall_timeout",
+        parse_duration,
+        "An in-progress rollout is stalled when no new-revision Pod became Ready for this "
+        "long (or its progress deadline passed).",
         "DURATION",
     ),
 )

@@ -64,6 +64,7 @@ GOOD_FLAGS = [
     ("kube.backoff-initial", "250ms", "backoff_initial", 0.25),
     ("kube.backoff-initial", "1s500ms", "backoff_initial", 1.5),
     ("kube.backoff-max", "1m", "backoff_max", 60.0),
+    ("rollout.stall-timeout", "10m", "stall_timeout", 600.0),
 ]
 
 # (key, command-line value, part of the message after "argument --key: ")
@@ -93,6 +94,7 @@ BAD_FLAGS = [
     ("kube.watch-inactivity-timeout", "1m1h", 'got "1m1h"'),
     ("kube.backoff-initial", "-1", 'got "-1"'),
     ("kube.backoff-max", "", 'got ""'),
+    ("rollout.stall-timeout", "later", 'got "later"'),
 ]
 
 
@@ -139,6 +141,7 @@ def test_no_flags_gives_documented_defaults() -> None:
         watch_inactivity_timeout=120.0,
         backoff_initial=0.8,
         backoff_max=30.0,
+        stall_timeout=300.0,
     )
 
 
@@ -160,6 +163,7 @@ GOOD_FILE_VALUES = [
     ("kube.watch-inactivity-timeout", 2.5, "watch_inactivity_timeout", 2.5),
     ("kube.backoff-initial", "100ms", "backoff_initial", 0.1),
     ("kube.backoff-max", "2m", "backoff_max", 120.0),
+    ("rollout.stall-timeout", "90s", "stall_timeout", 90.0),
 ]
 
 # (key, YAML value, what follows 'key "<key>" ' in the message)
@@ -181,6 +185,7 @@ BAD_FILE_VALUES = [
     ("kube.watch-inactivity-timeout", float("inf"), "got Infinity"),
     ("kube.backoff-initial", [1], "got [1]"),
     ("kube.backoff-max", False, "got false"),
+    ("rollout.stall-timeout", -5, "got -5"),
 ]
 
 

@@ -24,6 +24,12 @@ class ExpositionRegistry:
     def __init__(self, self_metrics: CollectorRegistry) -> None:
         self._families: list[MetricFamily] = []
         self._self_metrics = self_metrics
+        self._refreshers: list[Callable[[], None]] = []
+
+    def before_render(self, refresh: Callable[[], None]) -> None:
+        """Run `refresh` at the start of every scrape: derivations still pending from
+        the last changes are rendered before their cached bytes are joined."""
+        self._refreshers.append(refresh)
 
     def register(self, families: Iterable[MetricFamily]) -> None:
         names = {family.spec.name for family in self._families}
@@ -40,6 +46,8 @@ class ExpositionRegistry:
     async def chunks(self, *, openmetrics: bool) -> AsyncIterator[bytes]:
         """Yield the exposition piece by piece, giving the event loop a turn between
         families so watch streams keep flowing during a large scrape."""
+        for refresh in self._refreshers:
+            refresh()
         for family in self._families:
             yield family.header(openmetrics=openmetrics)
             yield family.body()

@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 
 from exporter import __version__
 from exporter.kube.stats import WatchStats
+from exporter.rollout.tracker import RolloutTracker
 
 # `*_created` gauges double the self-metric series in the text format and answer no
 # question we have; the process start time is already in process_start_time_seconds.
@@ -130,6 +131,35 @@ def _add_counts(family: CounterMetricFamily, kind: str, counts: Counter[str]) ->
         family.add_metric([kind, label], value)
 
 
+class RolloutSkipsCollector(Collector):
+    """Objects and Events the rollout derivations could not attribute to a workload."""
+
+    def __init__(self, tracker: RolloutTracker) -> None:
+        self._tracker = tracker
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        events = CounterMetricFamily(
+            "rollout_exporter_unattributed_events",
+            "Probe-failure Event increments not counted because their Pod is not indexed "
+            "(pod_unknown) or the message is not a probe failure (unrecognised).",
+            labels=["reason"],
+        )
+        for reason in ("pod_unknown", "unrecognised"):
+            events.add_metric([reason], self._tracker.unattributed_events[reason])
+        objects = GaugeMetricFamily(
+            "rollout_exporter_unattributed_objects",
+            "Indexed objects that belong to no workload or Service: Pods without a "
+            "controller, EndpointSlices without the kubernetes.io/service-name label.",
+            labels=["kind", "reason"],
+        )
+        objects.add_metric(["pods", "no_controller"], len(self._tracker.pods_without_owner))
+        objects.add_metric(
+            ["endpointslices", "no_service_label"], len(self._tracker.slices_without_service)
+        )
+        yield events
+        yield objects
+
+
 class SelfMetrics:
     """The registry /metrics appends after our own families."""
 
@@ -148,3 +178,6 @@ class SelfMetrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+
+    def track_rollouts(self, tracker: RolloutTracker) -> None:
+        self.registry.register(RolloutSkipsCollector(tracker))

@@ -479,7 +479,12 @@ class RolloutTracker:
         started_at = status.started_at
         terminal = status.phase in ("complete", "failed")
         if memory is None or memory.revision != status.revision:
-            if memory is not None and not memory.finished and self._synced:
+            replaced_a_rollout = (
+                memory is not None
+                and not memory.finished
+                and memory.phase in ("progressing", "failed")
+            )
+            if memory is not None and replaced_a_rollout and self._synced:
                 outcome = "rolled_back" if status.reused_revision else "superseded"
                 self._observe(key, outcome, (started_at or now) - (memory.started_at or now))
             memory = _Rollout(

@@ -12,6 +12,7 @@ ServiceKind = Literal["ClusterIP", "Headless", "ExternalName"]
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
 MANAGED_BY = "endpointslice-controller.k8s.io"
+HEADLESS_LABEL = "service.kubernetes.io/headless"
 
 
 def service_port(name: str = "http", port: int = 80, target_port: int | str = 8080) -> JsonObj:
@@ -68,8 +69,13 @@ def endpoint(
     ready: bool,
     serving: bool | None = None,
     terminating: bool = False,
+    hostname: str | None = None,
 ) -> JsonObj:
-    """One endpoint, targeting `pod`; `serving` defaults to `ready`."""
+    """One endpoint, targeting `pod`; `serving` defaults to `ready`.
+
+    `hostname` is set for a pod whose subdomain is the Service (StatefulSet pods behind
+    their governing Service), which is what gives them per-pod DNS names.
+    """
     entry: JsonObj = {
         "addresses": [address],
         "conditions": {
@@ -77,12 +83,14 @@ def endpoint(
             "serving": ready if serving is None else serving,
             "terminating": terminating,
         },
-        "targetRef": {
-            "kind": "Pod",
-            "namespace": pod["metadata"]["namespace"],
-            "name": pod["metadata"]["name"],
-            "uid": pod["metadata"].get("uid", ""),
-        },
+    }
+    if hostname is not None:
+        entry["hostname"] = hostname
+    entry["targetRef"] = {
+        "kind": "Pod",
+        "namespace": pod["metadata"]["namespace"],
+        "name": pod["metadata"]["name"],
+        "uid": pod["metadata"].get("uid", ""),
     }
     node = pod.get("spec", {}).get("nodeName")
     if node:
@@ -110,13 +118,16 @@ def endpointslice(
         {"endpoints.kubernetes.io/last-change-trigger-time": trigger_time} if trigger_time else None
     )
     owner = svc if "uid" in svc["metadata"] else None
+    labels = {MANAGED_BY_LABEL: MANAGED_BY, SERVICE_NAME_LABEL: svc_name}
+    if svc["spec"].get("clusterIP") == "None":
+        labels[HEADLESS_LABEL] = ""
     return {
         "apiVersion": "discovery.k8s.io/v1",
         "kind": "EndpointSlice",
         "metadata": metadata(
             name,
             svc["metadata"]["namespace"],
-            labels={MANAGED_BY_LABEL: MANAGED_BY, SERVICE_NAME_LABEL: svc_name},
+            labels=dict(sorted(labels.items())),
             annotations=annotations,
             owner=owner,
             generate_name=f"{svc_name}-",

@@ -18,15 +18,19 @@ def container(
     readiness_path: str | None = "/healthz",
     memory_limit: str = "256Mi",
     cpu_request: str = "100m",
+    config_maps: tuple[str, ...] = (),
 ) -> JsonObj:
+    """A container; `config_maps` become `envFrom` references the kubelet must resolve."""
     spec: JsonObj = {
         "name": name,
         "image": image,
         "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
-        "resources": {
-            "limits": {"memory": memory_limit},
-            "requests": {"cpu": cpu_request, "memory": memory_limit},
-        },
+    }
+    if config_maps:
+        spec["envFrom"] = [{"configMapRef": {"name": ref}} for ref in config_maps]
+    spec["resources"] = {
+        "limits": {"memory": memory_limit},
+        "requests": {"cpu": cpu_request, "memory": memory_limit},
     }
     if readiness_path is not None:
         spec["readinessProbe"] = {

@@ -10,6 +10,16 @@ from exporter.sim.objects.meta import drop_zero, metadata, template_hash
 from exporter.sim.resources import JsonObj
 
 REVISION = "deployment.kubernetes.io/revision"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
+"""Revisions a reused ReplicaSet held before a rollback gave it a new one."""
+DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
+MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
+TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+"""The DaemonSet annotation the API server bumps on every template change."""
+CONTROLLER_REVISION_HASH = "controller-revision-hash"
+POD_TEMPLATE_GENERATION = "pod-template-generation"
+STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
+POD_INDEX = "apps.kubernetes.io/pod-index"
 
 PROGRESS_MESSAGES = {
     "NewReplicaSetCreated": 'Created new replica set "{rs}"',
@@ -135,8 +145,8 @@ def replicaset(
             owner["metadata"]["namespace"],
             labels=template["metadata"]["labels"],
             annotations={
-                "deployment.kubernetes.io/desired-replicas": str(desired),
-                "deployment.kubernetes.io/max-replicas": str(desired + max_surge),
+                DESIRED_REPLICAS: str(desired),
+                MAX_REPLICAS: str(desired + max_surge),
                 REVISION: str(revision),
             },
             owner=owner,
@@ -146,10 +156,28 @@ def replicaset(
     }
 
 
-def replicaset_status(
-    *, observed_generation: int, replicas: int, ready: int, available: int
+def replicaset_condition(
+    kind: str, status: str, at: datetime, reason: str, message: str
 ) -> JsonObj:
-    return drop_zero(
+    """A ReplicaSetCondition: unlike a Deployment's, it has no lastUpdateTime."""
+    return {
+        "type": kind,
+        "status": status,
+        "lastTransitionTime": rfc3339(at),
+        "reason": reason,
+        "message": message,
+    }
+
+
+def replicaset_status(
+    *,
+    observed_generation: int,
+    replicas: int,
+    ready: int,
+    available: int,
+    conditions: list[JsonObj] | None = None,
+) -> JsonObj:
+    status = drop_zero(
         {
             "replicas": replicas,
             "fullyLabeledReplicas": replicas,
@@ -161,6 +189,43 @@ def replicaset_status(
         "readyReplicas",
         "availableReplicas",
         "observedGeneration",
+    )
+    if conditions:
+        status["conditions"] = conditions
+    return status
+
+
+def statefulset_status(
+    *,
+    observed_generation: int,
+    replicas: int,
+    ready: int = 0,
+    current: int = 0,
+    updated: int = 0,
+    available: int = 0,
+    current_revision: str | None = None,
+    update_revision: str | None = None,
+    collision_count: int | None = 0,
+) -> JsonObj:
+    """StatefulSetStatus in Go's field order; `replicas` and `availableReplicas` are never
+    omitted, `collisionCount` is a pointer the controller always sets (so a fresh object
+    from the API server, `collision_count=None`, has none)."""
+    fields: dict[str, Any] = {
+        "observedGeneration": observed_generation,
+        "replicas": replicas,
+        "readyReplicas": ready,
+        "currentReplicas": current,
+        "updatedReplicas": updated,
+    }
+    if current_revision:
+        fields["currentRevision"] = current_revision
+    if update_revision:
+        fields["updateRevision"] = update_revision
+    if collision_count is not None:
+        fields["collisionCount"] = collision_count
+    fields["availableReplicas"] = available
+    return drop_zero(
+        fields, "observedGeneration", "readyReplicas", "currentReplicas", "updatedReplicas"
     )
 
 
@@ -179,27 +244,26 @@ def statefulset(
     available: int = 0,
     current_revision: str | None = None,
     update_revision: str | None = None,
+    status: JsonObj | None = None,
 ) -> JsonObj:
-    """A StatefulSet; revisions default to `<name>-<hash>`, as ControllerRevisions are named."""
+    """A StatefulSet; revisions default to `<name>-<hash>`, as ControllerRevisions are named.
+
+    `status` replaces the one built from the counts (e.g. the empty status the API server
+    gives a new object).
+    """
     labels = dict(template["metadata"].get("labels") or {})
-    revision = f"{name}-{template_hash(template)}"
-    status = drop_zero(
-        {
-            "observedGeneration": observed_generation,
-            "replicas": replicas,
-            "readyReplicas": ready,
-            "currentReplicas": current,
-            "updatedReplicas": updated,
-            "currentRevision": current_revision or revision,
-            "updateRevision": update_revision or revision,
-            "collisionCount": 0,
-            "availableReplicas": available,
-        },
-        "observedGeneration",
-        "readyReplicas",
-        "currentReplicas",
-        "updatedReplicas",
-    )
+    revision = controller_revision_hash(name, template)
+    if status is None:
+        status = statefulset_status(
+            observed_generation=observed_generation,
+            replicas=replicas,
+            ready=ready,
+            current=current,
+            updated=updated,
+            available=available,
+            current_revision=current_revision or revision,
+            update_revision=update_revision or revision,
+        )
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -221,6 +285,36 @@ def statefulset(
     }
 
 
+def daemonset_status(
+    *,
+    desired: int,
+    current: int,
+    ready: int,
+    updated: int,
+    available: int,
+    misscheduled: int = 0,
+    observed_generation: int = 0,
+) -> JsonObj:
+    """DaemonSetStatus in Go's field order. The first four counts are never omitted, so
+    even an unsynced DaemonSet shows them as zero."""
+    return drop_zero(
+        {
+            "currentNumberScheduled": current,
+            "numberMisscheduled": misscheduled,
+            "desiredNumberScheduled": desired,
+            "numberReady": ready,
+            "observedGeneration": observed_generation,
+            "updatedNumberScheduled": updated,
+            "numberAvailable": available,
+            "numberUnavailable": max(0, desired - available),
+        },
+        "observedGeneration",
+        "updatedNumberScheduled",
+        "numberAvailable",
+        "numberUnavailable",
+    )
+
+
 def daemonset(
     name: str,
     namespace: str,
@@ -234,30 +328,34 @@ def daemonset(
     misscheduled: int = 0,
     observed_generation: int = 1,
     max_unavailable: int | str = 1,
+    template_generation: int = 1,
+    status: JsonObj | None = None,
 ) -> JsonObj:
-    """A DaemonSet; status counts default to a fully rolled-out, healthy set."""
+    """A DaemonSet; status counts default to a fully rolled-out, healthy set.
+
+    apps/v1 DaemonSets always carry the `deprecated.daemonset.template.generation`
+    annotation (the API server's TemplateGeneration); pods record it as a label.
+    """
     labels = dict(template["metadata"].get("labels") or {})
-    available_count = desired if available is None else available
-    status = drop_zero(
-        {
-            "currentNumberScheduled": desired if current is None else current,
-            "numberMisscheduled": misscheduled,
-            "desiredNumberScheduled": desired,
-            "numberReady": desired if ready is None else ready,
-            "observedGeneration": observed_generation,
-            "updatedNumberScheduled": desired if updated is None else updated,
-            "numberAvailable": available_count,
-            "numberUnavailable": max(0, desired - available_count),
-        },
-        "observedGeneration",
-        "updatedNumberScheduled",
-        "numberAvailable",
-        "numberUnavailable",
-    )
+    if status is None:
+        status = daemonset_status(
+            desired=desired,
+            current=desired if current is None else current,
+            ready=desired if ready is None else ready,
+            updated=desired if updated is None else updated,
+            available=desired if available is None else available,
+            misscheduled=misscheduled,
+            observed_generation=observed_generation,
+        )
     return {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
-        "metadata": metadata(name, namespace, labels=labels),
+        "metadata": metadata(
+            name,
+            namespace,
+            labels=labels,
+            annotations={TEMPLATE_GENERATION: str(template_generation)},
+        ),
         "spec": {
             "selector": {"matchLabels": labels},
             "template": template,
@@ -272,7 +370,11 @@ def daemonset(
 
 
 def controller_revision_hash(owner_name: str, template: JsonObj) -> str:
-    """The `controller-revision-hash` label value StatefulSet/DaemonSet pods carry."""
+    """The name of the ControllerRevision holding `template`: `<owner>-<hash>`.
+
+    StatefulSet pods carry this full name in their `controller-revision-hash` label and
+    status.currentRevision/updateRevision hold it; DaemonSet pods carry only the hash part.
+    """
     return f"{owner_name}-{template_hash(template)}"
 
 
