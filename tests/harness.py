@@ -48,12 +48,15 @@ async def running_exporter(
     settings: WatchSettings = FAST,
     resources: Sequence[Resource[Any]] = WATCHED,
     namespaces: Sequence[str] = (),
+    **options: Any,
 ) -> AsyncIterator[RunningExporter]:
     """An exporter connected through a kubeconfig file, its reflectors and HTTP server up."""
     path = write_kubeconfig(tmp_path / "kubeconfig", server.url, TOKEN)
     credentials = load_credentials(kubeconfig=str(path), context=None)
     async with ApiClient(credentials) as client:
-        exporter = Exporter(client, settings=settings, namespaces=namespaces, resources=resources)
+        exporter = Exporter(
+            client, settings=settings, namespaces=namespaces, resources=resources, **options
+        )
         http = Settings(listen_address="127.0.0.1:0")
         async with listening(exporter, http) as url:
             task = asyncio.create_task(exporter.run())

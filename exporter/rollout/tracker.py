@@ -133,6 +133,10 @@ class RolloutTracker:
 
     # --- lifecycle -----------------------------------------------------------------
 
+    @property
+    def synced(self) -> bool:
+        return self._synced
+
     def mark_synced(self) -> None:
         """Every kind listed once: from now on, increments count."""
         if self._synced:
