@@ -76,9 +76,10 @@ async def play_to_checkpoint(
 async def test_golden_exposition(scenario: str, checkpoint: str, tmp_path: Path) -> None:
     clock = ManualClock()
     cluster = Cluster(clock=clock, history_size=5000)
-    async with new_sim(cluster) as server, running_exporter(
-        server, tmp_path, clock=lambda: clock.now().timestamp()
-    ) as running:
+    async with (
+        new_sim(cluster) as server,
+        running_exporter(server, tmp_path, clock=lambda: clock.now().timestamp()) as running,
+    ):
         await play_to_checkpoint(cluster, running, scenario, checkpoint)
         exposition = await scrape(running)
     assert promtool_check(exposition) == ""
