@@ -109,3 +109,35 @@ def _terminations(status: ContainerStatus) -> list[OOMKill]:
             continue
         found.append(OOMKill(status.name, terminated.container_id, finished))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class PodSummary:
+    """Everything workload derivations read from a Pod, computed once per Pod change.
+
+    Two updates of a Pod with equal summaries cannot change any rollout metric, so the
+    tracker skips re-deriving the workload for them (most kubelet status writes).
+    """
+
+    revision: str
+    created: float | None
+    ready_since: float | None
+    """When it became Ready; None while not Ready."""
+    blocked: str | None
+    oom_kills: tuple[OOMKill, ...]
+    images: str
+    deleting: bool
+
+
+def summarize(pod: Pod) -> PodSummary:
+    labels = pod.metadata.labels
+    ready = is_ready(pod)
+    return PodSummary(
+        revision=labels.get("pod-template-hash") or labels.get("controller-revision-hash", ""),
+        created=parse_timestamp(pod.metadata.creation_timestamp),
+        ready_since=(ready_since(pod) or 0.0) if ready else None,
+        blocked=blocked_reason(pod),
+        oom_kills=tuple(oom_kills(pod)),
+        images=",".join(sorted({c.image for c in pod.spec.containers})),
+        deleting=pod.metadata.deletion_timestamp is not None,
+    )

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from exporter.index.cluster import ClusterIndex, WorkloadRef
-from exporter.metrics.family import MetricFamily
+from exporter.metrics.family import FamilySpec, MetricFamily
 from exporter.model.event import Event
 from exporter.model.pod import Pod, PodTemplateSpec
 from exporter.model.service import SERVICE_NAME_LABEL, EndpointSlice, Service
 from exporter.model.workloads import ReplicaSet
 from exporter.rollout import families as f
 from exporter.rollout.lifecycle import lifecycle_risks, resolve_max_unavailable
-from exporter.rollout.pods import BLOCKED_REASONS, blocked_reason, is_ready, oom_kills, ready_since
+from exporter.rollout.pods import BLOCKED_REASONS, PodSummary, summarize
 from exporter.rollout.probes import classify, event_count
 from exporter.rollout.relations import GroupIndex
 from exporter.rollout.render import HistogramState, labels, line, render_counters
@@ -45,6 +45,8 @@ from exporter.rollout.status import (
 from exporter.rollout.timeutil import parse_timestamp
 
 log = logging.getLogger(__name__)
+
+_UNSET = object()
 
 WorkloadKey = tuple[str, str, str]
 """(kind, namespace, name)."""
@@ -124,6 +126,9 @@ class RolloutTracker:
         self._oom_totals: dict[WorkloadKey, dict[tuple[str, str], float]] = {}
         self._oom_seen: dict[str, set[tuple[str, str, float]]] = {}
         self._selector_counts: dict[str, int] = {}
+        self._pod_summaries: dict[str, PodSummary] = {}
+        self._emitted: dict[tuple[str, object], object] = {}
+        self._bases: dict[WorkloadKey, str] = {}
         self._empty_seen_at: dict[str, float] = {}
         self.on_dirty: Callable[[], None] | None = None
         """Called when the first entity becomes dirty; the app schedules a flush."""
@@ -175,26 +180,38 @@ class RolloutTracker:
         current = new or old
         assert current is not None
         key = current.metadata.key
+        old_labels = old.metadata.labels if old is not None else None
+        new_labels = new.metadata.labels if new is not None else None
+        if new is None:
+            self._pod_summaries.pop(key, None)
+            self._oom_seen.pop(key, None)
+            self.pods_without_owner.discard(key)
+        else:
+            summary = summarize(new)
+            unchanged = self._pod_summaries.get(key) == summary and old_labels == new_labels
+            self._pod_summaries[key] = summary
+            if (
+                unchanged
+                and old is not None
+                and old.metadata.owner_references == (new.metadata.owner_references)
+            ):
+                return
+            if new.metadata.controller_ref() is None:
+                self.pods_without_owner.add(key)
+            else:
+                self.pods_without_owner.discard(key)
         ref = self._index.pod_workload(current)
         workload = (ref.kind, ref.namespace, ref.name) if ref else None
-        if new is not None and new.metadata.controller_ref() is None:
-            self.pods_without_owner.add(key)
-        else:
-            self.pods_without_owner.discard(key)
         if old is not None:
             self._mark(self._workload_key(old))
         self._mark(workload)
-        if new is None:
-            self._oom_seen.pop(key, None)
-        elif ref is not None and workload is not None:
-            self._count_oom_kills(key, new, ref, workload)
-        old_labels = old.metadata.labels if old is not None else None
-        new_labels = new.metadata.labels if new is not None else None
+        if new is not None and ref is not None and workload is not None:
+            self._count_oom_kills(key, ref, workload)
         if old_labels != new_labels:
             self._recount_selectors(current.metadata.namespace, old_labels, new_labels)
 
-    def _count_oom_kills(self, key: str, pod: Pod, ref: WorkloadRef, workload: WorkloadKey) -> None:
-        kills = oom_kills(pod)
+    def _count_oom_kills(self, key: str, ref: WorkloadRef, workload: WorkloadKey) -> None:
+        kills = self._pod_summaries[key].oom_kills
         if not kills:
             return
         seen = self._oom_seen.setdefault(key, set())
@@ -336,39 +353,59 @@ class RolloutTracker:
         for spec in specs:
             self.families[spec.name].discard(key)
 
+    def _summaries(self, pods: Iterable[Pod]) -> list[PodSummary]:
+        found = []
+        for pod in pods:
+            summary = self._pod_summaries.get(pod.metadata.key)
+            if summary is not None:
+                found.append(summary)
+        return found
+
+    def _emit(
+        self, spec: FamilySpec, key: WorkloadKey | str, inputs: object, render: Callable[[], str]
+    ) -> None:
+        """Re-render one family's lines for `key` only when their inputs changed:
+        formatting is the costly part of a derivation, comparing tuples is not."""
+        memo = (spec.name, key)
+        if self._emitted.get(memo, _UNSET) == inputs:
+            return
+        self._emitted[memo] = inputs
+        self.families[spec.name].set(key, render().encode())
+
     def _render_workload(self, key: WorkloadKey) -> None:
         kind, namespace, name = key
         store_key = f"{namespace}/{name}"
         template: PodTemplateSpec | None
         replicas: int | None = None
         max_unavailable: int | None = None
-        revisions: list[tuple[str, str, str, str]] = []
+        failed_create = 0
         if kind == "Deployment":
             deployment = self._index.deployments.get(store_key)
             if deployment is None:
                 return self._forget(key)
             replicasets = self._replicasets_by_owner.members(deployment.metadata.uid)
             new = new_replicaset(deployment, replicasets)
-            new_pods = self._pods_by_owner.members(new.metadata.uid) if new else []
-            pods = [p for rs in replicasets for p in self._pods_by_owner.members(rs.metadata.uid)]
-            status = deployment_status(deployment, replicasets, new_pods)
+            new_pod_objects = self._pods_by_owner.members(new.metadata.uid) if new else []
+            status = deployment_status(deployment, replicasets, new_pod_objects)
+            pods = self._summaries(
+                p for rs in replicasets for p in self._pods_by_owner.members(rs.metadata.uid)
+            )
             template = deployment.spec.template
             replicas = deployment.spec.replicas if deployment.spec.replicas is not None else 1
             max_unavailable = resolve_max_unavailable(deployment.spec.strategy, replicas)
             desired = replicas
-            failed_create = self._failed_create(new, len(new_pods), status)
+            failed_create = self._failed_create(new, len(new_pod_objects), status)
             revisions = self._deployment_revisions(new, previous_replicaset(replicasets, new))
         elif kind == "StatefulSet":
             statefulset = self._index.statefulsets.get(store_key)
             if statefulset is None:
                 return self._forget(key)
-            pods = self._pods_by_owner.members(statefulset.metadata.uid)
-            status = statefulset_status(statefulset, pods)
+            pod_objects = self._pods_by_owner.members(statefulset.metadata.uid)
+            status = statefulset_status(statefulset, pod_objects)
+            pods = self._summaries(pod_objects)
             template = statefulset.spec.template
             replicas = statefulset.spec.replicas if statefulset.spec.replicas is not None else 1
             desired = replicas
-            new_pods = [p for p in pods if _revision_of(p) == status.revision]
-            failed_create = 0
             revisions = self._pod_revisions(
                 template, status.revision, statefulset.status.current_revision, pods
             )
@@ -376,97 +413,113 @@ class RolloutTracker:
             daemonset = self._index.daemonsets.get(store_key)
             if daemonset is None:
                 return self._forget(key)
-            pods = self._pods_by_owner.members(daemonset.metadata.uid)
+            pod_objects = self._pods_by_owner.members(daemonset.metadata.uid)
             memory = self._rollouts.get(key)
             status = daemonset_status(
                 daemonset,
-                pods,
+                pod_objects,
                 was_progressing=memory is not None and memory.phase == "progressing",
             )
+            pods = self._summaries(pod_objects)
             template = daemonset.spec.template
             desired = daemonset.status.desired_number_scheduled
-            new_pods = [p for p in pods if _revision_of(p) == status.revision]
-            failed_create = 0
-            older = sorted({r for p in pods if (r := _revision_of(p)) != status.revision})
+            older = sorted({p.revision for p in pods if p.revision != status.revision})
             revisions = self._pod_revisions(
                 template, status.revision, older[0] if older else "", pods
             )
+        new_pods = [p for p in pods if p.revision == status.revision]
         started_at = self._remember(key, status)
-        base = labels(("namespace", namespace), ("workload_kind", kind), ("workload", name))
+        base = self._base_labels(key)
         revision = (("revision", status.revision),)
         in_progress = status.in_progress
-        fam = self.families
-        fam[f.IN_PROGRESS.name].set(key, line(f.IN_PROGRESS.name, base, in_progress).encode())
-        fam[f.PAUSED.name].set(key, line(f.PAUSED.name, base, status.paused).encode())
         unfinished = status.phase in ("progressing", "failed")
-        fam[f.STARTED.name].set(
-            key,
-            line(f.STARTED.name, base, started_at, revision).encode()
-            if unfinished and started_at is not None
-            else b"",
-        )
         stalled = in_progress and self._stalled(status, started_at, new_pods, desired)
-        fam[f.STALLED.name].set(key, line(f.STALLED.name, base, stalled, revision).encode())
-        fam[f.BLOCKED.name].set(
-            key,
-            self._blocked(base, status.revision, new_pods, failed_create).encode()
-            if in_progress
-            else b"",
+        self._emit(
+            f.IN_PROGRESS, key, in_progress, lambda: line(f.IN_PROGRESS.name, base, in_progress)
         )
-        fam[f.DURATION.name].set(key, self._durations_text(key, base).encode())
-        fam[f.PROBE_FAILURES.name].set(
+        self._emit(f.PAUSED, key, status.paused, lambda: line(f.PAUSED.name, base, status.paused))
+        shown_start = started_at if unfinished else None
+        self._emit(
+            f.STARTED,
             key,
-            render_counters(
-                f.PROBE_FAILURES.sample_name,
-                base,
-                ("revision", "probe", "failure"),
-                self._probe_totals.get(key, {}),
-            ).encode(),
+            (status.revision, shown_start),
+            lambda: (
+                "" if shown_start is None else line(f.STARTED.name, base, shown_start, revision)
+            ),
         )
-        fam[f.OOM_KILLS.name].set(
+        self._emit(
+            f.STALLED,
             key,
-            render_counters(
-                f.OOM_KILLS.sample_name,
-                base,
-                ("revision", "container"),
-                self._oom_totals.get(key, {}),
-            ).encode(),
+            (status.revision, stalled),
+            lambda: line(f.STALLED.name, base, stalled, revision),
         )
-        fam[f.LAST_OOM.name].set(key, self._last_oom(base, pods).encode())
-        fam[f.REVISION_INFO.name].set(
+        blocked = self._blocked_counts(new_pods, failed_create) if in_progress else None
+        self._emit(
+            f.BLOCKED,
             key,
-            "".join(
-                line(
-                    f.REVISION_INFO.sample_name,
-                    base,
-                    1,
-                    (
-                        ("revision", rev),
-                        ("revision_number", number),
-                        ("role", role),
-                        ("images", images),
-                        ("change_cause", cause),
-                    ),
-                )
-                for role, rev, number, images, cause in (
-                    (r[0], *r[1:]) for r in _with_roles(revisions)
-                )
-            ).encode(),
+            (status.revision, blocked),
+            lambda: self._blocked_text(base, status.revision, blocked),
         )
-        risks = (
+        durations = self._durations.get(key, {})
+        self._emit(
+            f.DURATION,
+            key,
+            tuple((o, h.count) for o, h in sorted(durations.items())),
+            lambda: self._durations_text(key, base),
+        )
+        probes = self._probe_totals.get(key, {})
+        self._emit(
+            f.PROBE_FAILURES,
+            key,
+            tuple(sorted(probes.items())),
+            lambda: render_counters(
+                f.PROBE_FAILURES.sample_name, base, ("revision", "probe", "failure"), probes
+            ),
+        )
+        ooms = self._oom_totals.get(key, {})
+        self._emit(
+            f.OOM_KILLS,
+            key,
+            tuple(sorted(ooms.items())),
+            lambda: render_counters(f.OOM_KILLS.sample_name, base, ("revision", "container"), ooms),
+        )
+        last_oom = self._last_oom(pods)
+        self._emit(
+            f.LAST_OOM,
+            key,
+            tuple(sorted(last_oom.items())),
+            lambda: render_counters(f.LAST_OOM.name, base, ("revision", "container"), last_oom),
+        )
+        self._emit(
+            f.REVISION_INFO, key, tuple(revisions), lambda: self._revisions_text(base, revisions)
+        )
+        risks = tuple(
             lifecycle_risks(template, replicas=replicas, max_unavailable=max_unavailable)
             if template is not None and self._selected_by_service(namespace, template)
-            else []
+            else ()
         )
-        fam[f.LIFECYCLE_RISK.name].set(
+        self._emit(
+            f.LIFECYCLE_RISK,
             key,
-            "".join(line(f.LIFECYCLE_RISK.name, base, 1, (("risk", r),)) for r in risks).encode(),
+            risks,
+            lambda: "".join(line(f.LIFECYCLE_RISK.name, base, 1, (("risk", r),)) for r in risks),
         )
         return None
+
+    def _base_labels(self, key: WorkloadKey) -> str:
+        base = self._bases.get(key)
+        if base is None:
+            kind, namespace, name = key
+            base = labels(("namespace", namespace), ("workload_kind", kind), ("workload", name))
+            self._bases[key] = base
+        return base
 
     def _forget(self, key: WorkloadKey) -> None:
         """A deleted workload's series disappear, counters included."""
         self._discard(key, f.WORKLOAD_FAMILIES)
+        for spec in f.WORKLOAD_FAMILIES:
+            self._emitted.pop((spec.name, key), None)
+        self._bases.pop(key, None)
         self._rollouts.pop(key, None)
         self._durations.pop(key, None)
         self._probe_totals.pop(key, None)
@@ -522,14 +575,18 @@ class RolloutTracker:
         )
 
     def _stalled(
-        self, status: RolloutStatus, started_at: float | None, new_pods: list[Pod], desired: int
+        self,
+        status: RolloutStatus,
+        started_at: float | None,
+        new_pods: list[PodSummary],
+        desired: int,
     ) -> bool:
         if status.phase == "failed":
             return True
-        ready = [p for p in new_pods if is_ready(p)]
+        ready = [p.ready_since for p in new_pods if p.ready_since is not None]
         if len(ready) >= desired or started_at is None:
             return False
-        last_progress = max([started_at, *(t for p in ready if (t := ready_since(p)) is not None)])
+        last_progress = max([started_at, *ready])
         return self._clock() - last_progress > self._stall_after
 
     def _failed_create(self, new: ReplicaSet | None, existing: int, status: RolloutStatus) -> int:
@@ -546,22 +603,47 @@ class RolloutTracker:
                 return wanted - existing
         return 0
 
-    def _blocked(self, base: str, revision: str, pods: list[Pod], failed_create: int) -> str:
-        counts = Counter(reason for p in pods if (reason := blocked_reason(p)) is not None)
+    @staticmethod
+    def _blocked_counts(pods: list[PodSummary], failed_create: int) -> tuple[int, ...]:
+        counts = Counter(p.blocked for p in pods if p.blocked is not None)
         counts["FailedCreate"] += failed_create
+        return tuple(counts[reason] for reason in BLOCKED_REASONS)
+
+    @staticmethod
+    def _blocked_text(base: str, revision: str, counts: tuple[int, ...] | None) -> str:
+        if counts is None:
+            return ""
         return "".join(
-            line(f.BLOCKED.name, base, counts[reason], (("revision", revision), ("reason", reason)))
-            for reason in BLOCKED_REASONS
+            line(f.BLOCKED.name, base, count, (("revision", revision), ("reason", reason)))
+            for reason, count in zip(BLOCKED_REASONS, counts, strict=True)
         )
 
-    def _last_oom(self, base: str, pods: list[Pod]) -> str:
+    @staticmethod
+    def _last_oom(pods: list[PodSummary]) -> dict[tuple[str, str], float]:
         newest: dict[tuple[str, str], float] = {}
         for pod in pods:
-            revision = _revision_of(pod)
-            for kill in oom_kills(pod):
-                series = (revision, kill.container)
+            for kill in pod.oom_kills:
+                series = (pod.revision, kill.container)
                 newest[series] = max(newest.get(series, 0.0), kill.finished_at)
-        return render_counters(f.LAST_OOM.name, base, ("revision", "container"), newest)
+        return newest
+
+    @staticmethod
+    def _revisions_text(base: str, revisions: list[tuple[str, str, str, str]]) -> str:
+        return "".join(
+            line(
+                f.REVISION_INFO.sample_name,
+                base,
+                1,
+                (
+                    ("revision", revision),
+                    ("revision_number", number),
+                    ("role", "current" if i == 0 else "previous"),
+                    ("images", images),
+                    ("change_cause", cause),
+                ),
+            )
+            for i, (revision, number, images, cause) in enumerate(revisions)
+        )
 
     def _deployment_revisions(
         self, new: ReplicaSet | None, previous: ReplicaSet | None
@@ -583,17 +665,20 @@ class RolloutTracker:
         return found
 
     def _pod_revisions(
-        self, template: PodTemplateSpec | None, current: str, previous: str, pods: list[Pod]
+        self,
+        template: PodTemplateSpec | None,
+        current: str,
+        previous: str,
+        pods: list[PodSummary],
     ) -> list[tuple[str, str, str, str]]:
         """StatefulSet/DaemonSet revisions: the template for the current one, the Pods
         still running it for the previous one (we do not watch ControllerRevisions)."""
         cause = template.metadata.annotations.get(CHANGE_CAUSE_ANNOTATION, "") if template else ""
         found = [(current, "", _images(template), cause)] if current else []
         if previous and previous != current:
-            old = [p for p in pods if _revision_of(p) == previous]
-            if old:
-                images = ",".join(sorted({c.image for c in old[0].spec.containers}))
-                found.append((previous, "", images, ""))
+            old = next((p for p in pods if p.revision == previous), None)
+            if old is not None:
+                found.append((previous, "", old.images, ""))
         return found
 
     def _selected_by_service(self, namespace: str, template: PodTemplateSpec) -> bool:
@@ -660,20 +745,7 @@ class RolloutTracker:
         )
 
 
-def _revision_of(pod: Pod) -> str:
-    labels_ = pod.metadata.labels
-    return labels_.get("pod-template-hash") or labels_.get("controller-revision-hash", "")
-
-
 def _images(template: PodTemplateSpec | None) -> str:
     if template is None:
         return ""
     return ",".join(c.image for c in template.spec.containers)
-
-
-def _with_roles(
-    revisions: list[tuple[str, str, str, str]],
-) -> list[tuple[str, str, str, str, str]]:
-    return [
-        ("current" if i == 0 else "previous", *revision) for i, revision in enumerate(revisions)
-    ]
