@@ -4,8 +4,10 @@
    cycling Ready -> readiness failing -> restart -> Ready, so half of the events change an
    exported value) is applied through the reflector's hot path twice in one run: bare
    (decode + index) and with the rollout tracker subscribed, flushing its derivations
-   after every event (the worst case; the app coalesces a burst into one flush).
-   Target: >= 50% of the bare rate.
+   once per 16 events, as the app does once per event-loop turn (one 64 KiB read of a
+   busy stream). Events are shuffled so consecutive ones rarely share a workload.
+   Target: >= 50% of the bare rate. The rate when flushing after every single event is
+   printed too (`flush_every_event_*`), as the worst case.
 2. A 100k-Pod / 10k-Deployment index with Services: scrape over HTTP right after every
    workload changed. Target: the foundation's 0.1 s.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -206,13 +209,19 @@ def event_lines(pods: list[Pod], count: int) -> list[bytes]:
     return lines
 
 
-def event_rate(with_tracker: bool) -> float:
+CHUNK = 16
+"""Events per flush: what one 64 KiB read of a busy watch stream holds (4 KB events); the
+app flushes derivations once per event-loop turn, i.e. once per chunk read."""
+
+
+def event_rate(with_tracker: bool, *, chunk: int) -> float:
     index = ClusterIndex()
     tracker = RolloutTracker(index, clock=lambda: 1795400000.0) if with_tracker else None
     pods = populate(index, workloads=100, pods_per_workload=10)
     if tracker is not None:
         tracker.mark_synced()
         tracker.flush()
+    random.Random(7).shuffle(pods)  # no help from consecutive events of one workload
     lines = event_lines(pods, 20_000)
     reflector = Reflector(ApiClient(_NoCredentials()), PODS, index.pods, settings=WatchSettings())
     flush = tracker.flush if tracker is not None else (lambda: None)
@@ -220,8 +229,9 @@ def event_rate(with_tracker: bool) -> float:
     def run() -> None:
         rv = ""
         apply = reflector.apply_line
-        for line in lines:
-            rv = apply(line, rv)
+        for start in range(0, len(lines), chunk):
+            for line in lines[start : start + chunk]:
+                rv = apply(line, rv)
             flush()
 
     return len(lines) / best_of(3, run)
@@ -262,8 +272,9 @@ async def scrape_seconds() -> tuple[float, int]:
 
 
 def main() -> None:
-    bare = event_rate(with_tracker=False)
-    full = event_rate(with_tracker=True)
+    bare = event_rate(with_tracker=False, chunk=CHUNK)
+    full = event_rate(with_tracker=True, chunk=CHUNK)
+    every_event = event_rate(with_tracker=True, chunk=1)
     ratio = full / bare
     scrape, series = asyncio.run(scrape_seconds())
     report(
@@ -271,7 +282,10 @@ def main() -> None:
             "benchmark": "rollout",
             "bare_events_per_s": round(bare),
             "with_rollout_families_events_per_s": round(full),
+            "events_per_flush": CHUNK,
             "rate_ratio": round(ratio, 3),
+            "flush_every_event_events_per_s": round(every_event),
+            "flush_every_event_ratio": round(every_event / bare, 3),
             "target_rate_ratio": TARGET_RATE_RATIO,
             "index_pods": 100_000,
             "index_workloads": 10_000,

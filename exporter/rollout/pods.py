@@ -34,10 +34,11 @@ def is_ready(pod: Pod) -> bool:
 
 
 def ready_since(pod: Pod) -> float | None:
-    """When the Pod last became Ready (restart-safe: it is a field of the Pod)."""
+    """When the Pod last became Ready (restart-safe: it is a field of the Pod); None while
+    it is not Ready, 0.0 when Ready without a transition time."""
     for condition in pod.status.conditions:
         if condition.type == "Ready" and condition.status == "True":
-            return parse_timestamp(condition.last_transition_time)
+            return parse_timestamp(condition.last_transition_time) or 0.0
     return None
 
 
@@ -125,19 +126,17 @@ class PodSummary:
     """When it became Ready; None while not Ready."""
     blocked: str | None
     oom_kills: tuple[OOMKill, ...]
-    images: str
     deleting: bool
 
 
 def summarize(pod: Pod) -> PodSummary:
     labels = pod.metadata.labels
-    ready = is_ready(pod)
+    since = ready_since(pod)
     return PodSummary(
         revision=labels.get("pod-template-hash") or labels.get("controller-revision-hash", ""),
         created=parse_timestamp(pod.metadata.creation_timestamp),
-        ready_since=(ready_since(pod) or 0.0) if ready else None,
-        blocked=blocked_reason(pod),
+        ready_since=since,
+        blocked=None if since is not None else blocked_reason(pod),
         oom_kills=tuple(oom_kills(pod)),
-        images=",".join(sorted({c.image for c in pod.spec.containers})),
         deleting=pod.metadata.deletion_timestamp is not None,
     )

@@ -6,7 +6,7 @@ references on the children alone cannot do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from typing import Generic, TypeVar
 
 import msgspec
@@ -14,6 +14,8 @@ import msgspec
 from exporter.index.store import Store
 
 T = TypeVar("T", bound=msgspec.Struct)
+
+_EMPTY: frozenset[str] = frozenset()
 
 
 class GroupIndex(Generic[T]):
@@ -28,7 +30,9 @@ class GroupIndex(Generic[T]):
     def on_change(self, old: T | None, new: T | None) -> None:
         old_group = self._key_of(old) if old is not None else None
         new_group = self._key_of(new) if new is not None else None
-        if old is not None and old_group is not None and (new is None or old_group != new_group):
+        if old is not None and new is not None and old_group == new_group:
+            return  # the common case: a status update that keeps the object's group
+        if old is not None and old_group is not None:
             members = self._groups.get(old_group)
             if members is not None:
                 members.discard(old.metadata.key)  # type: ignore[attr-defined]
@@ -39,6 +43,10 @@ class GroupIndex(Generic[T]):
 
     def keys(self, group: str) -> frozenset[str]:
         return frozenset(self._groups.get(group, ()))
+
+    def live_keys(self, group: str) -> Set[str]:
+        """The group's keys without a copy: read it, do not keep it."""
+        return self._groups.get(group, _EMPTY)
 
     def members(self, group: str) -> list[T]:
         found = []

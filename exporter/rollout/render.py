@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from exporter.metrics.exposition import format_labels, format_value, join_labels
@@ -13,10 +14,21 @@ def labels(*pairs: tuple[str, str]) -> str:
     return format_labels(pairs)
 
 
-def line(name: str, base: str, value: float, extra: Sequence[tuple[str, str]] = ()) -> str:
-    """One sample: `base` is the entity's rendered label set, `extra` adds labels."""
+@lru_cache(maxsize=262_144)
+def _prefix(name: str, base: str, extra: tuple[tuple[str, str], ...]) -> str:
     rendered = join_labels(base, format_labels(extra)[1:-1]) if extra else base
-    return f"{name}{rendered} {format_value(value)}\n"
+    return f"{name}{rendered} "
+
+
+def line(name: str, base: str, value: float, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """One sample: `base` is the entity's rendered label set, `extra` adds labels.
+
+    The `name{labels} ` prefix is cached: the same series are re-rendered with new values
+    on every change of their workload, and formatting labels is most of the cost.
+    """
+    if value.__class__ is bool or value.__class__ is int:
+        return _prefix(name, base, extra) + str(int(value)) + "\n"
+    return _prefix(name, base, extra) + format_value(value) + "\n"
 
 
 class HistogramState:
@@ -36,7 +48,7 @@ class HistogramState:
         self.count += 1
         self.total += value
 
-    def render(self, name: str, base: str, extra: Sequence[tuple[str, str]]) -> str:
+    def render(self, name: str, base: str, extra: tuple[tuple[str, str], ...]) -> str:
         out = []
         for bound, count in zip(DURATION_BUCKETS, self.buckets, strict=True):
             out.append(line(name + "_bucket", base, count, (*extra, ("le", format_value(bound)))))

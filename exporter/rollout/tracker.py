@@ -47,6 +47,7 @@ from exporter.rollout.timeutil import parse_timestamp
 log = logging.getLogger(__name__)
 
 _UNSET = object()
+_NO_SUMMARY = PodSummary("", None, None, None, (), False)
 
 WorkloadKey = tuple[str, str, str]
 """(kind, namespace, name)."""
@@ -61,6 +62,24 @@ class _Rollout:
     finished: bool
     """Observed in the histogram already (or was over before we started)."""
     phase: str
+
+
+@dataclass
+class _Context:
+    """What the last full derivation of a Deployment found that Pod changes cannot alter,
+    so a Pod-only change re-derives just the Pod-dependent families."""
+
+    status: RolloutStatus
+    started_at: float | None
+    desired: int
+    failed_create: int
+    pod_groups: tuple[str, ...]
+    """UIDs of the ReplicaSets whose Pods belong to the workload."""
+
+    @property
+    def pods_only(self) -> bool:
+        # A rollback's start is read from its Pods: then every change needs a full pass.
+        return not self.status.reused_revision
 
 
 class _Listener:
@@ -116,7 +135,9 @@ class RolloutTracker:
         index.services.subscribe(_Listener(self._on_service))
         index.endpointslices.subscribe(_Listener(self._on_endpointslice))
         index.events.subscribe(_Listener(self._on_event))
-        self._dirty_workloads: set[WorkloadKey] = set()
+        self._dirty_workloads: dict[WorkloadKey, bool] = {}
+        """Workloads to re-derive; False when only their Pods changed (a partial pass)."""
+        self._contexts: dict[WorkloadKey, _Context] = {}
         self._dirty_services: set[str] = set()
         self._synced = False
         self._rollouts: dict[WorkloadKey, _Rollout] = {}
@@ -129,6 +150,7 @@ class RolloutTracker:
         self._pod_summaries: dict[str, PodSummary] = {}
         self._emitted: dict[tuple[str, object], object] = {}
         self._bases: dict[WorkloadKey, str] = {}
+        self._blocked_prefixes: dict[WorkloadKey, tuple[str, tuple[str, ...]]] = {}
         self._empty_seen_at: dict[str, float] = {}
         self.on_dirty: Callable[[], None] | None = None
         """Called when the first entity becomes dirty; the app schedules a flush."""
@@ -150,7 +172,7 @@ class RolloutTracker:
             # Baseline Events seen before their Pods: give their series a 0 to start from.
             self._record_probe_event(event, increment=0)
         self._synced = True
-        self._dirty_workloads.update(self._rollouts)
+        self._dirty_workloads.update(dict.fromkeys(self._rollouts, True))
 
     def tick(self) -> None:
         """Re-derive in-progress workloads: stall detection depends on the clock."""
@@ -160,12 +182,12 @@ class RolloutTracker:
 
     # --- change notifications ------------------------------------------------------
 
-    def _mark(self, key: WorkloadKey | None) -> None:
+    def _mark(self, key: WorkloadKey | None, *, full: bool = True) -> None:
         if key is None:
             return
         if not self._dirty_workloads and not self._dirty_services and self.on_dirty:
             self.on_dirty()
-        self._dirty_workloads.add(key)
+        self._dirty_workloads[key] = full or self._dirty_workloads.get(key, False)
 
     def _mark_service(self, key: str) -> None:
         if not self._dirty_workloads and not self._dirty_services and self.on_dirty:
@@ -202,9 +224,13 @@ class RolloutTracker:
                 self.pods_without_owner.discard(key)
         ref = self._index.pod_workload(current)
         workload = (ref.kind, ref.namespace, ref.name) if ref else None
-        if old is not None:
-            self._mark(self._workload_key(old))
-        self._mark(workload)
+        if (
+            old is not None
+            and new is not None
+            and old.metadata.owner_references != (new.metadata.owner_references)
+        ):
+            self._mark(self._workload_key(old), full=False)
+        self._mark(workload, full=False)
         if new is not None and ref is not None and workload is not None:
             self._count_oom_kills(key, ref, workload)
         if old_labels != new_labels:
@@ -345,9 +371,13 @@ class RolloutTracker:
             services, self._dirty_services = self._dirty_services, set()
             for service_key in services:
                 self._render_service(service_key)
-            workloads, self._dirty_workloads = self._dirty_workloads, set()
-            for workload in workloads:
-                self._render_workload(workload)
+            workloads, self._dirty_workloads = self._dirty_workloads, {}
+            for workload, full in workloads.items():
+                context = None if full else self._contexts.get(workload)
+                if context is not None and context.pods_only:
+                    self._render_pod_state(workload, context)
+                else:
+                    self._render_workload(workload)
 
     def _discard(self, key: object, specs: Iterable[Any]) -> None:
         for spec in specs:
@@ -407,7 +437,7 @@ class RolloutTracker:
             replicas = statefulset.spec.replicas if statefulset.spec.replicas is not None else 1
             desired = replicas
             revisions = self._pod_revisions(
-                template, status.revision, statefulset.status.current_revision, pods
+                template, status.revision, statefulset.status.current_revision, pod_objects
             )
         else:
             daemonset = self._index.daemonsets.get(store_key)
@@ -425,41 +455,20 @@ class RolloutTracker:
             desired = daemonset.status.desired_number_scheduled
             older = sorted({p.revision for p in pods if p.revision != status.revision})
             revisions = self._pod_revisions(
-                template, status.revision, older[0] if older else "", pods
+                template, status.revision, older[0] if older else "", pod_objects
             )
-        new_pods = [p for p in pods if p.revision == status.revision]
         started_at = self._remember(key, status)
+        if kind == "Deployment":
+            self._contexts[key] = _Context(
+                status,
+                started_at,
+                desired,
+                failed_create,
+                tuple(rs.metadata.uid for rs in replicasets),
+            )
         base = self._base_labels(key)
-        revision = (("revision", status.revision),)
-        in_progress = status.in_progress
-        unfinished = status.phase in ("progressing", "failed")
-        stalled = in_progress and self._stalled(status, started_at, new_pods, desired)
-        self._emit(
-            f.IN_PROGRESS, key, in_progress, lambda: line(f.IN_PROGRESS.name, base, in_progress)
-        )
         self._emit(f.PAUSED, key, status.paused, lambda: line(f.PAUSED.name, base, status.paused))
-        shown_start = started_at if unfinished else None
-        self._emit(
-            f.STARTED,
-            key,
-            (status.revision, shown_start),
-            lambda: (
-                "" if shown_start is None else line(f.STARTED.name, base, shown_start, revision)
-            ),
-        )
-        self._emit(
-            f.STALLED,
-            key,
-            (status.revision, stalled),
-            lambda: line(f.STALLED.name, base, stalled, revision),
-        )
-        blocked = self._blocked_counts(new_pods, failed_create) if in_progress else None
-        self._emit(
-            f.BLOCKED,
-            key,
-            (status.revision, blocked),
-            lambda: self._blocked_text(base, status.revision, blocked),
-        )
+        self._emit_pod_state(key, base, status, started_at, desired, failed_create, pods)
         durations = self._durations.get(key, {})
         self._emit(
             f.DURATION,
@@ -483,13 +492,6 @@ class RolloutTracker:
             tuple(sorted(ooms.items())),
             lambda: render_counters(f.OOM_KILLS.sample_name, base, ("revision", "container"), ooms),
         )
-        last_oom = self._last_oom(pods)
-        self._emit(
-            f.LAST_OOM,
-            key,
-            tuple(sorted(last_oom.items())),
-            lambda: render_counters(f.LAST_OOM.name, base, ("revision", "container"), last_oom),
-        )
         self._emit(
             f.REVISION_INFO, key, tuple(revisions), lambda: self._revisions_text(base, revisions)
         )
@@ -506,6 +508,73 @@ class RolloutTracker:
         )
         return None
 
+    def _render_pod_state(self, key: WorkloadKey, context: _Context) -> None:
+        """A Deployment whose Pods alone changed: only Pod-dependent families move."""
+        summaries = self._pod_summaries
+        pods = [
+            summaries[key]
+            for uid in context.pod_groups
+            for key in self._pods_by_owner.live_keys(uid)
+            if key in summaries
+        ]
+        self._emit_pod_state(
+            key,
+            self._base_labels(key),
+            context.status,
+            context.started_at,
+            context.desired,
+            context.failed_create,
+            pods,
+        )
+
+    def _emit_pod_state(
+        self,
+        key: WorkloadKey,
+        base: str,
+        status: RolloutStatus,
+        started_at: float | None,
+        desired: int,
+        failed_create: int,
+        pods: list[PodSummary],
+    ) -> None:
+        new_pods = [p for p in pods if p.revision == status.revision]
+        revision = (("revision", status.revision),)
+        in_progress = status.in_progress
+        unfinished = status.phase in ("progressing", "failed")
+        stalled = in_progress and self._stalled(status, started_at, new_pods, desired)
+        self._emit(
+            f.IN_PROGRESS, key, in_progress, lambda: line(f.IN_PROGRESS.name, base, in_progress)
+        )
+        shown_start = started_at if unfinished else None
+        self._emit(
+            f.STARTED,
+            key,
+            (status.revision, shown_start),
+            lambda: (
+                "" if shown_start is None else line(f.STARTED.name, base, shown_start, revision)
+            ),
+        )
+        self._emit(
+            f.STALLED,
+            key,
+            (status.revision, stalled),
+            lambda: line(f.STALLED.name, base, stalled, revision),
+        )
+        blocked = self._blocked_counts(new_pods, failed_create) if in_progress else None
+        self._emit(
+            f.BLOCKED,
+            key,
+            (status.revision, blocked),
+            lambda: self._blocked_text(key, base, status.revision, blocked),
+        )
+        last_oom = self._last_oom(pods)
+        self._emit(
+            f.LAST_OOM,
+            key,
+            tuple(sorted(last_oom.items())),
+            lambda: render_counters(f.LAST_OOM.name, base, ("revision", "container"), last_oom),
+        )
+
     def _base_labels(self, key: WorkloadKey) -> str:
         base = self._bases.get(key)
         if base is None:
@@ -520,6 +589,8 @@ class RolloutTracker:
         for spec in f.WORKLOAD_FAMILIES:
             self._emitted.pop((spec.name, key), None)
         self._bases.pop(key, None)
+        self._contexts.pop(key, None)
+        self._blocked_prefixes.pop(key, None)
         self._rollouts.pop(key, None)
         self._durations.pop(key, None)
         self._probe_totals.pop(key, None)
@@ -609,13 +680,23 @@ class RolloutTracker:
         counts["FailedCreate"] += failed_create
         return tuple(counts[reason] for reason in BLOCKED_REASONS)
 
-    @staticmethod
-    def _blocked_text(base: str, revision: str, counts: tuple[int, ...] | None) -> str:
+    def _blocked_text(
+        self, key: WorkloadKey, base: str, revision: str, counts: tuple[int, ...] | None
+    ) -> str:
         if counts is None:
             return ""
+        prefixes = self._blocked_prefixes.get(key)
+        if prefixes is None or prefixes[0] != revision:
+            prefixes = (
+                revision,
+                tuple(
+                    line(f.BLOCKED.name, base, 0, (("revision", revision), ("reason", r)))[:-2]
+                    for r in BLOCKED_REASONS
+                ),
+            )
+            self._blocked_prefixes[key] = prefixes
         return "".join(
-            line(f.BLOCKED.name, base, count, (("revision", revision), ("reason", reason)))
-            for reason, count in zip(BLOCKED_REASONS, counts, strict=True)
+            f"{prefix}{count}\n" for prefix, count in zip(prefixes[1], counts, strict=True)
         )
 
     @staticmethod
@@ -669,16 +750,23 @@ class RolloutTracker:
         template: PodTemplateSpec | None,
         current: str,
         previous: str,
-        pods: list[PodSummary],
+        pods: list[Pod],
     ) -> list[tuple[str, str, str, str]]:
         """StatefulSet/DaemonSet revisions: the template for the current one, the Pods
         still running it for the previous one (we do not watch ControllerRevisions)."""
         cause = template.metadata.annotations.get(CHANGE_CAUSE_ANNOTATION, "") if template else ""
         found = [(current, "", _images(template), cause)] if current else []
         if previous and previous != current:
-            old = next((p for p in pods if p.revision == previous), None)
+            old = next(
+                (
+                    p
+                    for p in pods
+                    if self._pod_summaries.get(p.metadata.key, _NO_SUMMARY).revision == previous
+                ),
+                None,
+            )
             if old is not None:
-                found.append((previous, "", old.images, ""))
+                found.append((previous, "", ",".join(c.image for c in old.spec.containers), ""))
         return found
 
     def _selected_by_service(self, namespace: str, template: PodTemplateSpec) -> bool:
