@@ -2,5 +2,6 @@
 
 from exporter.sim.control.kubelet import HEALTHY, PodBehaviour
 from exporter.sim.control.plane import ControlPlane
+from exporter.sim.control.quota import ResourceQuota
 
-__all__ = ["HEALTHY", "ControlPlane", "PodBehaviour"]
+__all__ = ["HEALTHY", "ControlPlane", "PodBehaviour", "ResourceQuota"]

@@ -2,7 +2,9 @@
 
 Pods without an IP are left out; terminating pods stay listed with `terminating: true`
 and `ready: false` (and `serving` as their readiness), as since Kubernetes 1.22. A
-Service whose selector matches nothing gets a slice with `"endpoints": null`.
+Service whose selector matches nothing gets a slice with `"endpoints": null`. Pods whose
+subdomain is the Service (StatefulSet pods behind their governing Service) are listed with
+their hostname, as the real controller does (ShouldSetHostname).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def endpoints_for(service: JsonObj, pods: list[JsonObj]) -> list[JsonObj]:
     for pod in sorted(chosen, key=lambda p: p["metadata"]["name"]):
         ready = is_ready(pod)
         terminating = "deletionTimestamp" in pod["metadata"]
+        hostname = pod["spec"].get("hostname")
+        named = bool(hostname) and pod["spec"].get("subdomain") == service["metadata"]["name"]
         result.append(
             objects.endpoint(
                 pod["status"]["podIP"],
@@ -37,6 +41,7 @@ def endpoints_for(service: JsonObj, pods: list[JsonObj]) -> list[JsonObj]:
                 ready=ready and not terminating,
                 serving=ready,
                 terminating=terminating,
+                hostname=hostname if named else None,
             )
         )
     return result

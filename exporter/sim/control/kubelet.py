@@ -3,19 +3,21 @@
 Each pod moves through the states a real one does (unscheduled, ContainerCreating,
 running, ready; or crash-looping, or running but never ready) at the pace its
 `PodBehaviour` sets, and terminating pods disappear once their containers have exited.
-The pure transition functions are also used to build steady fleets directly.
+The pure transition functions are also used to build steady fleets directly; the ones
+for containers that never start are in `container_waits`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from exporter.sim import objects
 from exporter.sim.clock import parse_time, rfc3339
 from exporter.sim.cluster import Cluster
+from exporter.sim.control import container_waits as waits
 from exporter.sim.control.recorder import EventRecorder
 from exporter.sim.resources import JsonObj
 
@@ -34,6 +36,11 @@ class PodBehaviour:
     """Container running to readiness probe passing."""
     readiness_fails: bool = False
     probe_failure: str = "HTTP probe failed with statuscode: 503"
+    event_series: bool = False
+    """Report probe failures as events.k8s.io series (`series.count`) rather than the
+    kubelet's counted core/v1 Events; readers of Events get both forms from the API."""
+    image_pull_error: str | None = None
+    """Every pull of the image fails with this runtime error (`container_waits.not_found`)."""
     oom_after: float | None = None
     """Running this long gets the container OOMKilled (then CrashLoopBackOff)."""
     unschedulable: bool = False
@@ -48,6 +55,14 @@ def node_for(name: str, nodes: tuple[str, ...]) -> tuple[str, str]:
     """A stable (node name, host IP) for a pod."""
     index = hashlib.sha256(name.encode()).digest()[0] % len(nodes)
     return nodes[index], f"192.168.0.{10 + index}"
+
+
+def _placement(pod: JsonObj, nodes: tuple[str, ...]) -> tuple[str, str]:
+    """The node a pod's required affinity names (daemon pods), else a stable choice."""
+    required = objects.required_node(pod)
+    if required is not None and required in nodes:
+        return required, f"192.168.0.{10 + nodes.index(required)}"
+    return node_for(pod["metadata"]["name"], nodes)
 
 
 def container_id(pod: JsonObj, restarts: int) -> str:
@@ -79,7 +94,7 @@ def _conditions(pod: JsonObj, now: datetime, ready: bool, scheduled_at: str) -> 
 
 def schedule(pod: JsonObj, now: datetime, nodes: tuple[str, ...]) -> None:
     """Bind to a node; the kubelet reports ContainerCreating."""
-    node, host_ip = node_for(pod["metadata"]["name"], nodes)
+    node, host_ip = _placement(pod, nodes)
     pod["spec"]["nodeName"] = node
     status = pod["status"]
     status["conditions"] = [objects.condition("PodScheduled", True, now)]
@@ -169,13 +184,18 @@ class Kubelet:
         behaviour: Callable[[JsonObj], PodBehaviour],
         namespace: str | None = None,
         nodes: tuple[str, ...] = ("node-a", "node-b", "node-c"),
+        config_maps: Callable[[str], Iterable[str]] = lambda namespace: (),
     ) -> None:
+        """`config_maps(namespace)` names the ConfigMaps that exist (they are not served)."""
         self._cluster = cluster
         self._namespace = namespace
         self._events = events
         self._behaviour = behaviour
+        self._config_maps = config_maps
         self.nodes = nodes
         self._next_ip = 0
+        self._pulls: dict[str, tuple[int, datetime, datetime]] = {}
+        """Per pod uid: failed pulls so far, when the back-off ends, the next pod sync."""
 
     def step(self, now: datetime) -> None:
         for pod in self._cluster.list("pods", self._namespace):
@@ -236,12 +256,97 @@ class Kubelet:
         scheduled = parse_time(pod["status"]["startTime"])
         if reason == "ContainerCreating":
             if (now - scheduled).total_seconds() >= behaviour.start_after:
-                ip = self._allocate_ip(pod)
-                self._write(pod, lambda p: start(p, now, ip))
+                self._create_container(pod, now, behaviour, self._allocate_ip(pod))
+            return
+        if reason in ("ErrImagePull", "ImagePullBackOff"):
+            self._pull_again(pod, now, behaviour)
+            return
+        if reason == "CreateContainerConfigError":
+            self._create_container(pod, now, behaviour, pod["status"]["podIP"])
             return
         finished = parse_time(cs["lastState"]["terminated"]["finishedAt"])
         if (now - finished).total_seconds() >= crash_backoff(cs["restartCount"]):
             self._write(pod, lambda p: start(p, now, p["status"]["podIP"]))
+
+    def _create_container(
+        self, pod: JsonObj, now: datetime, behaviour: PodBehaviour, ip: str
+    ) -> None:
+        """Pull the image if needed, resolve the config, start; or wait on the first failure."""
+        if behaviour.image_pull_error is not None:
+            self._pull(pod, now, ip, behaviour.image_pull_error, failures=0)
+            return
+        missing = waits.missing_config_map(pod, self._config_maps(pod["metadata"]["namespace"]))
+        if missing is None:
+            self._write(pod, lambda p: start(p, now, ip))
+            return
+        message = f'configmap "{missing}" not found'
+        if pod["status"]["containerStatuses"][0]["state"]["waiting"].get("message") != message:
+            self._write(pod, lambda p: waits.config_error(p, ip, message))
+        for cs in pod["status"]["containerStatuses"]:
+            self._container_event(
+                pod,
+                cs,
+                "Pulled",
+                f'Container image "{cs["image"]}" already present on machine',
+                type="Normal",
+                every=waits.SYNC_PERIOD,
+            )
+            self._container_event(pod, cs, "Failed", f"Error: {message}", every=waits.SYNC_PERIOD)
+
+    def _pull(self, pod: JsonObj, now: datetime, ip: str, error: str, *, failures: int) -> None:
+        failures += 1
+        backoff = timedelta(seconds=waits.pull_backoff(failures))
+        self._pulls[pod["metadata"]["uid"]] = (failures, now + backoff, now)
+        self._write(pod, lambda p: waits.image_pull_failed(p, ip, error))
+        for cs in pod["status"]["containerStatuses"]:
+            image = cs["image"]
+            self._container_event(pod, cs, "Pulling", f'Pulling image "{image}"', type="Normal")
+            self._container_event(pod, cs, "Failed", f'Failed to pull image "{image}": {error}')
+            self._container_event(pod, cs, "Failed", "Error: ErrImagePull")
+
+    def _pull_again(self, pod: JsonObj, now: datetime, behaviour: PodBehaviour) -> None:
+        """A sync right after a failed pull shows the back-off; later syncs, every
+        SYNC_PERIOD, either keep backing off or pull again once the back-off is over."""
+        failures, retry_at, synced = self._pulls.get(pod["metadata"]["uid"], (1, now, now))
+        waiting = pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+        if waiting == "ImagePullBackOff" and (now - synced).total_seconds() < waits.SYNC_PERIOD:
+            return
+        if waiting == "ImagePullBackOff" and now >= retry_at:
+            error = behaviour.image_pull_error
+            if error is None:
+                self._write(pod, lambda p: start(p, now, p["status"]["podIP"]))
+                return
+            self._pull(pod, now, pod["status"]["podIP"], error, failures=failures)
+            return
+        self._pulls[pod["metadata"]["uid"]] = (failures, retry_at, now)
+        if waiting == "ErrImagePull":
+            self._write(pod, waits.image_pull_backing_off)
+        for cs in pod["status"]["containerStatuses"]:
+            image = cs["image"]
+            self._container_event(
+                pod, cs, "BackOff", f'Back-off pulling image "{image}"', type="Normal"
+            )
+            self._container_event(pod, cs, "Failed", "Error: ImagePullBackOff")
+
+    def _container_event(
+        self,
+        pod: JsonObj,
+        cs: JsonObj,
+        reason: str,
+        message: str,
+        *,
+        type: str = "Warning",
+        every: float = 0.0,
+    ) -> None:
+        self._events.record(
+            pod,
+            reason=reason,
+            message=message,
+            type=type,
+            host=pod["spec"].get("nodeName"),
+            field_path=f"spec.containers{{{cs['name']}}}",
+            every=every,
+        )
 
     def _running(
         self,
@@ -275,6 +380,7 @@ class Kubelet:
                 message=f"Readiness probe failed: {behaviour.probe_failure}",
                 host=node,
                 field_path=f"spec.containers{{{cs['name']}}}",
+                series=behaviour.event_series,
                 every=float(probe.get("periodSeconds", 10)),
             )
         elif running_for >= behaviour.ready_after:
