@@ -120,8 +120,15 @@ def deployment_status(
     else:
         reason = progressing.reason
         ended_at = parse_timestamp(progressing.last_update_time)
-        if reason == "NewReplicaSetAvailable":
+        if reason == "NewReplicaSetAvailable" and (
+            deployment.status.replicas == deployment.status.updated_replicas
+        ):
             phase = "complete"
+        elif reason == "NewReplicaSetAvailable":
+            # The revision moved on (a rollback reusing an old ReplicaSet) before the
+            # controller re-evaluated progress: old replicas exist, so it is rolling.
+            phase = "progressing"
+            ended_at = None
         elif reason == "ProgressDeadlineExceeded":
             phase = "failed"
         elif reason in _PROGRESSING_REASONS or reason == "DeploymentPaused":

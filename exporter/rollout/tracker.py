@@ -601,37 +601,38 @@ class RolloutTracker:
 
         The start comes from object fields when they tell it; otherwise from when this
         process first saw the rollout (only while no Pod of the new revision exists yet).
+        A rollout is observed once, at its first end; one that had already ended when
+        the exporter started (the baseline) is never observed.
         """
         now = self._clock()
         memory = self._rollouts.get(key)
         started_at = status.started_at
-        terminal = status.phase in ("complete", "failed")
         if memory is None or memory.revision != status.revision:
-            replaced_a_rollout = (
+            interrupted = (
                 memory is not None
                 and not memory.finished
                 and memory.phase in ("progressing", "failed")
+                and bool(status.revision)
             )
-            if memory is not None and replaced_a_rollout and self._synced:
+            if memory is not None and interrupted and self._synced:
                 outcome = "rolled_back" if status.reused_revision else "superseded"
-                self._observe(key, outcome, (started_at or now) - (memory.started_at or now))
+                end = started_at if started_at is not None else now
+                self._observe(key, outcome, end - (memory.started_at or end))
+            terminal = status.phase in ("complete", "failed")
             memory = _Rollout(
                 status.revision,
                 started_at if started_at is not None else now,
-                finished=terminal or (not self._synced and terminal),
+                finished=status.phase == "idle" or (terminal and not self._synced),
                 phase=status.phase,
             )
             self._rollouts[key] = memory
-            if terminal and self._synced and status.phase == "failed":
-                self._observe(key, "failed", (status.ended_at or now) - (started_at or now))
-            return started_at if started_at is not None else memory.started_at
-        if started_at is not None:
+        elif started_at is not None:
             memory.started_at = started_at
-        if terminal and not memory.finished:
+        if status.phase in ("complete", "failed") and not memory.finished:
             memory.finished = True
-            if self._synced and memory.started_at is not None:
-                outcome = "completed" if status.phase == "complete" else "failed"
-                self._observe(key, outcome, (status.ended_at or now) - memory.started_at)
+            outcome = "completed" if status.phase == "complete" else "failed"
+            end = status.ended_at if status.ended_at is not None else now
+            self._observe(key, outcome, end - (memory.started_at or end))
         memory.phase = status.phase
         return memory.started_at
 

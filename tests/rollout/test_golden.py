@@ -30,8 +30,18 @@ PLURALS = [resource.plural for resource in WATCHED]
 CHECKPOINTS = {
     "rollout_completes": "rolled-out",
     "rollout_stuck_readiness": "deadline-exceeded",
+    "rollout_stuck_readiness_series": "series-refreshed",
     "oom_loop": "crash-looping",
     "selector_label_rename": "endpoints-empty",
+    "rollback": "rolled-back",
+    "paused_deployment": "still-paused",
+    "statefulset_rollout": "updating",
+    "daemonset_rollout": "updating",
+    "scale_only": "scaled",
+    "image_pull_failure": "image-pull-backoff",
+    "missing_configmap": "config-error",
+    "unschedulable": "unschedulable",
+    "quota_exceeded": "create-failing",
 }
 
 
