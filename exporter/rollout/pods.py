@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from exporter.model.pod import ContainerStatus, Pod
 from exporter.rollout.timeutil import parse_timestamp
@@ -77,8 +77,7 @@ def _running_but_unready(pod: Pod) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class OOMKill:
+class OOMKill(NamedTuple):
     """One container termination by the OOM killer, identified as the kubelet reports it."""
 
     container: str
@@ -112,8 +111,7 @@ def _terminations(status: ContainerStatus) -> list[OOMKill]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class PodSummary:
+class PodSummary(NamedTuple):
     """Everything workload derivations read from a Pod, computed once per Pod change.
 
     Two updates of a Pod with equal summaries cannot change any rollout metric, so the
@@ -132,11 +130,12 @@ class PodSummary:
 def summarize(pod: Pod) -> PodSummary:
     labels = pod.metadata.labels
     since = ready_since(pod)
+    # Positional: NamedTuple construction by keyword costs twice as much, per Pod event.
     return PodSummary(
-        revision=labels.get("pod-template-hash") or labels.get("controller-revision-hash", ""),
-        created=parse_timestamp(pod.metadata.creation_timestamp),
-        ready_since=since,
-        blocked=None if since is not None else blocked_reason(pod),
-        oom_kills=tuple(oom_kills(pod)),
-        deleting=pod.metadata.deletion_timestamp is not None,
+        labels.get("pod-template-hash") or labels.get("controller-revision-hash", ""),
+        parse_timestamp(pod.metadata.creation_timestamp),
+        since,
+        None if since is not None else blocked_reason(pod),
+        tuple(oom_kills(pod)),
+        pod.metadata.deletion_timestamp is not None,
     )

@@ -26,6 +26,7 @@ from exporter.model.pod import Pod, PodTemplateSpec
 from exporter.model.service import SERVICE_NAME_LABEL, EndpointSlice, Service
 from exporter.model.workloads import ReplicaSet
 from exporter.rollout import families as f
+from exporter.rollout.aggregate import BLOCKED_INDEX, WorkloadPods
 from exporter.rollout.lifecycle import lifecycle_risks, resolve_max_unavailable
 from exporter.rollout.pods import BLOCKED_REASONS, PodSummary, summarize
 from exporter.rollout.probes import classify, event_count
@@ -148,6 +149,9 @@ class RolloutTracker:
         self._oom_seen: dict[str, set[tuple[str, str, float]]] = {}
         self._selector_counts: dict[str, int] = {}
         self._pod_summaries: dict[str, PodSummary] = {}
+        self._workload_pods: dict[WorkloadKey, WorkloadPods] = {}
+        self._pod_home: dict[str, WorkloadKey] = {}
+        """Which workload's aggregate each Pod's contribution sits in."""
         self._emitted: dict[tuple[str, object], object] = {}
         self._bases: dict[WorkloadKey, str] = {}
         self._blocked_prefixes: dict[WorkloadKey, tuple[str, tuple[str, ...]]] = {}
@@ -204,14 +208,19 @@ class RolloutTracker:
         key = current.metadata.key
         old_labels = old.metadata.labels if old is not None else None
         new_labels = new.metadata.labels if new is not None else None
+        new_kills = False
         if new is None:
             self._pod_summaries.pop(key, None)
             self._oom_seen.pop(key, None)
             self.pods_without_owner.discard(key)
         else:
             summary = summarize(new)
-            unchanged = self._pod_summaries.get(key) == summary and old_labels == new_labels
+            previous = self._pod_summaries.get(key)
+            unchanged = previous == summary and old_labels == new_labels
             self._pod_summaries[key] = summary
+            new_kills = bool(summary.oom_kills) and (
+                previous is None or previous.oom_kills != summary.oom_kills
+            )
             if (
                 unchanged
                 and old is not None
@@ -222,17 +231,22 @@ class RolloutTracker:
                 self.pods_without_owner.add(key)
             else:
                 self.pods_without_owner.discard(key)
-        ref = self._index.pod_workload(current)
+        ref = self._index.pod_workload(current) if new is not None else None
         workload = (ref.kind, ref.namespace, ref.name) if ref else None
-        if (
-            old is not None
-            and new is not None
-            and old.metadata.owner_references != (new.metadata.owner_references)
-        ):
-            self._mark(self._workload_key(old), full=False)
-        self._mark(workload, full=False)
-        if new is not None and ref is not None and workload is not None:
-            self._count_oom_kills(key, ref, workload)
+        home = self._pod_home.pop(key, None)
+        if home is not None and home != workload:
+            aggregate = self._workload_pods.get(home)
+            if aggregate is not None:
+                aggregate.put(key, None)
+            self._mark(home, full=False)
+        if workload is not None:
+            self._pod_home[key] = workload
+            aggregate = self._workload_pods.get(workload)
+            if aggregate is not None:
+                aggregate.put(key, self._pod_summaries[key])
+            self._mark(workload, full=False)
+            if new_kills and ref is not None:
+                self._count_oom_kills(key, ref, workload)
         if old_labels != new_labels:
             self._recount_selectors(current.metadata.namespace, old_labels, new_labels)
 
@@ -383,13 +397,17 @@ class RolloutTracker:
         for spec in specs:
             self.families[spec.name].discard(key)
 
-    def _summaries(self, pods: Iterable[Pod]) -> list[PodSummary]:
-        found = []
+    def _aggregate(self, workload: WorkloadKey, pods: Iterable[Pod]) -> WorkloadPods:
+        """Fold the workload's Pods afresh (a full pass) and home them there."""
+        aggregate = WorkloadPods()
         for pod in pods:
-            summary = self._pod_summaries.get(pod.metadata.key)
+            key = pod.metadata.key
+            summary = self._pod_summaries.get(key)
             if summary is not None:
-                found.append(summary)
-        return found
+                aggregate.put(key, summary)
+                self._pod_home[key] = workload
+        self._workload_pods[workload] = aggregate
+        return aggregate
 
     def _emit(
         self, spec: FamilySpec, key: WorkloadKey | str, inputs: object, render: Callable[[], str]
@@ -417,8 +435,8 @@ class RolloutTracker:
             new = new_replicaset(deployment, replicasets)
             new_pod_objects = self._pods_by_owner.members(new.metadata.uid) if new else []
             status = deployment_status(deployment, replicasets, new_pod_objects)
-            pods = self._summaries(
-                p for rs in replicasets for p in self._pods_by_owner.members(rs.metadata.uid)
+            pods = self._aggregate(
+                key, (p for rs in replicasets for p in self._pods_by_owner.members(rs.metadata.uid))
             )
             template = deployment.spec.template
             replicas = deployment.spec.replicas if deployment.spec.replicas is not None else 1
@@ -432,7 +450,7 @@ class RolloutTracker:
                 return self._forget(key)
             pod_objects = self._pods_by_owner.members(statefulset.metadata.uid)
             status = statefulset_status(statefulset, pod_objects)
-            pods = self._summaries(pod_objects)
+            pods = self._aggregate(key, pod_objects)
             template = statefulset.spec.template
             replicas = statefulset.spec.replicas if statefulset.spec.replicas is not None else 1
             desired = replicas
@@ -450,10 +468,10 @@ class RolloutTracker:
                 pod_objects,
                 was_progressing=memory is not None and memory.phase == "progressing",
             )
-            pods = self._summaries(pod_objects)
+            pods = self._aggregate(key, pod_objects)
             template = daemonset.spec.template
             desired = daemonset.status.desired_number_scheduled
-            older = sorted({p.revision for p in pods if p.revision != status.revision})
+            older = sorted(pods.revisions() - {status.revision})
             revisions = self._pod_revisions(
                 template, status.revision, older[0] if older else "", pod_objects
             )
@@ -510,13 +528,9 @@ class RolloutTracker:
 
     def _render_pod_state(self, key: WorkloadKey, context: _Context) -> None:
         """A Deployment whose Pods alone changed: only Pod-dependent families move."""
-        summaries = self._pod_summaries
-        pods = [
-            summaries[key]
-            for uid in context.pod_groups
-            for key in self._pods_by_owner.live_keys(uid)
-            if key in summaries
-        ]
+        pods = self._workload_pods.get(key)
+        if pods is None:
+            return self._render_workload(key)
         self._emit_pod_state(
             key,
             self._base_labels(key),
@@ -526,6 +540,7 @@ class RolloutTracker:
             context.failed_create,
             pods,
         )
+        return None
 
     def _emit_pod_state(
         self,
@@ -535,44 +550,53 @@ class RolloutTracker:
         started_at: float | None,
         desired: int,
         failed_create: int,
-        pods: list[PodSummary],
+        pods: WorkloadPods,
     ) -> None:
-        new_pods = [p for p in pods if p.revision == status.revision]
-        revision = (("revision", status.revision),)
+        """The Pod-dependent families, from the workload's incremental Pod aggregate."""
+        revision = status.revision
         in_progress = status.in_progress
-        unfinished = status.phase in ("progressing", "failed")
-        stalled = in_progress and self._stalled(status, started_at, new_pods, desired)
+        blocked = pods.blocked(revision)
+        blocked[BLOCKED_INDEX["FailedCreate"]] += failed_create
+        ready_times = pods.ready_times(revision)
+        last_oom = pods.last_oom()
+        stalled = in_progress and self._stalled(status, started_at, ready_times, desired)
+        shown_start = started_at if status.phase in ("progressing", "failed") else None
+        blocked_counts = tuple(blocked) if in_progress else None
+        oom_items = tuple(sorted(last_oom.items()))
+        everything = (revision, in_progress, shown_start, stalled, blocked_counts, oom_items)
+        memo = ("pod-state", key)
+        if self._emitted.get(memo) == everything:
+            return
+        self._emitted[memo] = everything
+        labels_ = (("revision", revision),)
         self._emit(
             f.IN_PROGRESS, key, in_progress, lambda: line(f.IN_PROGRESS.name, base, in_progress)
         )
-        shown_start = started_at if unfinished else None
         self._emit(
             f.STARTED,
             key,
-            (status.revision, shown_start),
-            lambda: (
-                "" if shown_start is None else line(f.STARTED.name, base, shown_start, revision)
-            ),
+            (revision, shown_start),
+            lambda: "" if shown_start is None else line(f.STARTED.name, base, shown_start, labels_),
         )
         self._emit(
             f.STALLED,
             key,
-            (status.revision, stalled),
-            lambda: line(f.STALLED.name, base, stalled, revision),
+            (revision, stalled),
+            lambda: line(f.STALLED.name, base, stalled, labels_),
         )
-        blocked = self._blocked_counts(new_pods, failed_create) if in_progress else None
         self._emit(
             f.BLOCKED,
             key,
-            (status.revision, blocked),
-            lambda: self._blocked_text(key, base, status.revision, blocked),
+            (revision, blocked_counts),
+            lambda: self._blocked_text(key, base, revision, blocked_counts),
         )
-        last_oom = self._last_oom(pods)
         self._emit(
             f.LAST_OOM,
             key,
-            tuple(sorted(last_oom.items())),
-            lambda: render_counters(f.LAST_OOM.name, base, ("revision", "container"), last_oom),
+            oom_items,
+            lambda: render_counters(
+                f.LAST_OOM.name, base, ("revision", "container"), dict(oom_items)
+            ),
         )
 
     def _base_labels(self, key: WorkloadKey) -> str:
@@ -588,8 +612,10 @@ class RolloutTracker:
         self._discard(key, f.WORKLOAD_FAMILIES)
         for spec in f.WORKLOAD_FAMILIES:
             self._emitted.pop((spec.name, key), None)
+        self._emitted.pop(("pod-state", key), None)
         self._bases.pop(key, None)
         self._contexts.pop(key, None)
+        self._workload_pods.pop(key, None)
         self._blocked_prefixes.pop(key, None)
         self._rollouts.pop(key, None)
         self._durations.pop(key, None)
@@ -650,15 +676,15 @@ class RolloutTracker:
         self,
         status: RolloutStatus,
         started_at: float | None,
-        new_pods: list[PodSummary],
+        ready_times: list[float],
         desired: int,
     ) -> bool:
+        """Past its deadline, or no new-revision Pod became Ready for the stall timeout."""
         if status.phase == "failed":
             return True
-        ready = [p.ready_since for p in new_pods if p.ready_since is not None]
-        if len(ready) >= desired or started_at is None:
+        if len(ready_times) >= desired or started_at is None:
             return False
-        last_progress = max([started_at, *ready])
+        last_progress = max([started_at, *ready_times])
         return self._clock() - last_progress > self._stall_after
 
     def _failed_create(self, new: ReplicaSet | None, existing: int, status: RolloutStatus) -> int:
@@ -674,12 +700,6 @@ class RolloutTracker:
             if event.reason == "FailedCreate" and (stamp or 0.0) >= since:
                 return wanted - existing
         return 0
-
-    @staticmethod
-    def _blocked_counts(pods: list[PodSummary], failed_create: int) -> tuple[int, ...]:
-        counts = Counter(p.blocked for p in pods if p.blocked is not None)
-        counts["FailedCreate"] += failed_create
-        return tuple(counts[reason] for reason in BLOCKED_REASONS)
 
     def _blocked_text(
         self, key: WorkloadKey, base: str, revision: str, counts: tuple[int, ...] | None
@@ -699,15 +719,6 @@ class RolloutTracker:
         return "".join(
             f"{prefix}{count}\n" for prefix, count in zip(prefixes[1], counts, strict=True)
         )
-
-    @staticmethod
-    def _last_oom(pods: list[PodSummary]) -> dict[tuple[str, str], float]:
-        newest: dict[tuple[str, str], float] = {}
-        for pod in pods:
-            for kill in pod.oom_kills:
-                series = (pod.revision, kill.container)
-                newest[series] = max(newest.get(series, 0.0), kill.finished_at)
-        return newest
 
     @staticmethod
     def _revisions_text(base: str, revisions: list[tuple[str, str, str, str]]) -> str:
