@@ -19,6 +19,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
-from bench._common import best_of_fresh, report
+from bench._common import report
 from exporter.index.cluster import ClusterIndex
 from exporter.kube.client import ApiClient
 from exporter.kube.reflector import Reflector, WatchSettings
@@ -214,7 +215,7 @@ CHUNK = 16
 app flushes derivations once per event-loop turn, i.e. once per chunk read."""
 
 
-def event_rate(with_tracker: bool, *, chunk: int) -> float:
+def event_setup(with_tracker: bool) -> tuple[Reflector[Pod], Callable[[], None], list[Pod]]:
     index = ClusterIndex()
     tracker = RolloutTracker(index, clock=lambda: 1795400000.0) if with_tracker else None
     pods = populate(index, workloads=100, pods_per_workload=10)
@@ -222,19 +223,31 @@ def event_rate(with_tracker: bool, *, chunk: int) -> float:
         tracker.mark_synced()
         tracker.flush()
     random.Random(7).shuffle(pods)  # no help from consecutive events of one workload
-    count = 8_000
     reflector = Reflector(ApiClient(_NoCredentials()), PODS, index.pods, settings=WatchSettings())
-    flush = tracker.flush if tracker is not None else (lambda: None)
+    return reflector, (tracker.flush if tracker is not None else lambda: None), pods
 
-    def run(lines: list[bytes]) -> None:
-        rv = ""
-        apply = reflector.apply_line
-        for start in range(0, len(lines), chunk):
-            for line in lines[start : start + chunk]:
-                rv = apply(line, rv)
-            flush()
 
-    return count / best_of_fresh(3, lambda r: event_lines(pods, count, r * count), run)
+def event_rates(chunk: int, runs: int = 5, count: int = 8_000) -> dict[str, float]:
+    """Events/s of each setup, runs interleaved so machine noise hits all of them alike."""
+    setups = {
+        "bare": event_setup(False),
+        "full": event_setup(True),
+        "every_event": event_setup(True),
+    }
+    best = dict.fromkeys(setups, float("inf"))
+    for run in range(runs):
+        for name, (reflector, flush, pods) in setups.items():
+            lines = event_lines(pods, count, run * count)
+            per_flush = 1 if name == "every_event" else chunk
+            started = time.perf_counter()
+            rv = ""
+            apply = reflector.apply_line
+            for start in range(0, len(lines), per_flush):
+                for line in lines[start : start + per_flush]:
+                    rv = apply(line, rv)
+                flush()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return {name: count / seconds for name, seconds in best.items()}
 
 
 async def scrape_seconds() -> tuple[float, int]:
@@ -272,9 +285,8 @@ async def scrape_seconds() -> tuple[float, int]:
 
 
 def main() -> None:
-    bare = event_rate(with_tracker=False, chunk=CHUNK)
-    full = event_rate(with_tracker=True, chunk=CHUNK)
-    every_event = event_rate(with_tracker=True, chunk=1)
+    rates = event_rates(CHUNK)
+    bare, full, every_event = rates["bare"], rates["full"], rates["every_event"]
     ratio = full / bare
     scrape, series = asyncio.run(scrape_seconds())
     report(

@@ -70,11 +70,13 @@ def blocked_reason(pod: Pod) -> str | None:
 
 
 def _running_but_unready(pod: Pod) -> bool:
-    probed = {c.name for c in pod.spec.containers if c.readiness_probe is not None}
-    return any(
-        status.state.running is not None and not status.ready and status.name in probed
-        for status in pod.status.container_statuses
-    )
+    for status in pod.status.container_statuses:
+        if status.state.running is None or status.ready:
+            continue
+        for container in pod.spec.containers:
+            if container.name == status.name and container.readiness_probe is not None:
+                return True
+    return False
 
 
 class OOMKill(NamedTuple):
@@ -119,7 +121,6 @@ class PodSummary(NamedTuple):
     """
 
     revision: str
-    created: float | None
     ready_since: float | None
     """When it became Ready; None while not Ready."""
     blocked: str | None
@@ -128,14 +129,53 @@ class PodSummary(NamedTuple):
 
 
 def summarize(pod: Pod) -> PodSummary:
+    """One pass over the fields the derivations read; runs for every Pod event, so it
+    inlines what `ready_since`, `blocked_reason` and `oom_kills` each do on their own."""
     labels = pod.metadata.labels
-    since = ready_since(pod)
-    # Positional: NamedTuple construction by keyword costs twice as much, per Pod event.
+    status = pod.status
+    since: float | None = None
+    unschedulable = False
+    for condition in status.conditions:
+        if condition.type == "Ready":
+            if condition.status == "True":
+                since = parse_timestamp(condition.last_transition_time) or 0.0
+        elif condition.type == "PodScheduled":
+            unschedulable = condition.status == "False" and condition.reason == "Unschedulable"
+    kills: list[OOMKill] = []
+    waiting_reason = None
+    running_unready = False
+    for container in status.container_statuses:
+        for state in (container.state, container.last_state):
+            terminated = state.terminated
+            if terminated is not None and terminated.reason == "OOMKilled":
+                finished = parse_timestamp(terminated.finished_at)
+                if finished is not None:
+                    kills.append(OOMKill(container.name, terminated.container_id, finished))
+        waiting = container.state.waiting
+        if waiting is not None and waiting.reason in _WAITING_REASONS and waiting_reason is None:
+            waiting_reason = waiting.reason
+        if container.state.running is not None and not container.ready:
+            running_unready = running_unready or _has_readiness_probe(pod, container.name)
+    blocked = None
+    deleting = pod.metadata.deletion_timestamp is not None
+    if since is None and not deleting:
+        if waiting_reason is not None:
+            blocked = waiting_reason
+        elif unschedulable:
+            blocked = "Unschedulable"
+        elif status.phase == "Running" and running_unready:
+            blocked = "ReadinessProbeFailing"
+        elif status.phase in ("Pending", "Running", ""):
+            blocked = "Pending"
+    # Positional: NamedTuple construction by keyword costs twice as much.
     return PodSummary(
         labels.get("pod-template-hash") or labels.get("controller-revision-hash", ""),
-        parse_timestamp(pod.metadata.creation_timestamp),
         since,
-        None if since is not None else blocked_reason(pod),
-        tuple(oom_kills(pod)),
-        pod.metadata.deletion_timestamp is not None,
+        blocked,
+        tuple(kills),
+        deleting,
     )
+
+
+def _has_readiness_probe(pod: Pod, container: str) -> bool:
+    return any(c.name == container and c.readiness_probe is not None for c in pod.spec.containers)

@@ -21,11 +21,16 @@ _EMPTY: frozenset[str] = frozenset()
 class GroupIndex(Generic[T]):
     """Objects of one store grouped by a key derived from each object."""
 
-    def __init__(self, store: Store[T], key_of: Callable[[T], str | None]) -> None:
+    def __init__(
+        self, store: Store[T], key_of: Callable[[T], str | None], *, subscribe: bool = True
+    ) -> None:
+        """With `subscribe=False` the owner of the index feeds `on_change` itself, e.g.
+        only for the changes that can move an object between groups."""
         self._store = store
         self._key_of = key_of
         self._groups: dict[str, set[str]] = {}
-        store.subscribe(self)
+        if subscribe:
+            store.subscribe(self)
 
     def on_change(self, old: T | None, new: T | None) -> None:
         old_group = self._key_of(old) if old is not None else None

@@ -17,9 +17,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from exporter.index.cluster import ClusterIndex, WorkloadRef
+from exporter.index.cluster import ClusterIndex
 from exporter.metrics.family import FamilySpec, MetricFamily
 from exporter.model.event import Event
 from exporter.model.pod import Pod, PodTemplateSpec
@@ -48,7 +48,7 @@ from exporter.rollout.timeutil import parse_timestamp
 log = logging.getLogger(__name__)
 
 _UNSET = object()
-_NO_SUMMARY = PodSummary("", None, None, None, (), False)
+_NO_SUMMARY = PodSummary("", None, None, (), False)
 
 WorkloadKey = tuple[str, str, str]
 """(kind, namespace, name)."""
@@ -81,6 +81,17 @@ class _Context:
     def pods_only(self) -> bool:
         # A rollback's start is read from its Pods: then every change needs a full pass.
         return not self.status.reused_revision
+
+
+class _PodState(NamedTuple):
+    """The Pod-dependent values last rendered for a workload, to re-render only changes."""
+
+    revision: str
+    in_progress: bool
+    started: float | None
+    stalled: bool
+    blocked: tuple[int, ...] | None
+    last_oom: tuple[tuple[tuple[str, str], float], ...]
 
 
 class _Listener:
@@ -117,8 +128,10 @@ class RolloutTracker:
         self._clock = clock
         self._stall_after = stall_after
         self.families = {spec.name: MetricFamily(spec) for spec in f.ALL_FAMILIES}
-        self._pods_by_owner = GroupIndex(index.pods, _controller_uid)
-        self._pods_by_namespace = GroupIndex(index.pods, _namespace)
+        # Fed by _on_pod, and only when a Pod appears, goes or changes owner: a status
+        # update (nearly every Pod event) cannot move a Pod between these groups.
+        self._pods_by_owner = GroupIndex(index.pods, _controller_uid, subscribe=False)
+        self._pods_by_namespace = GroupIndex(index.pods, _namespace, subscribe=False)
         self._replicasets_by_owner = GroupIndex(index.replicasets, _controller_uid)
         self._slices_by_service = GroupIndex(index.endpointslices, _slice_service)
         self._services_by_namespace = GroupIndex(index.services, _namespace)
@@ -153,6 +166,7 @@ class RolloutTracker:
         self._pod_home: dict[str, WorkloadKey] = {}
         """Which workload's aggregate each Pod's contribution sits in."""
         self._emitted: dict[tuple[str, object], object] = {}
+        self._pod_states: dict[WorkloadKey, _PodState] = {}
         self._bases: dict[WorkloadKey, str] = {}
         self._blocked_prefixes: dict[WorkloadKey, tuple[str, tuple[str, ...]]] = {}
         self._empty_seen_at: dict[str, float] = {}
@@ -203,11 +217,54 @@ class RolloutTracker:
         return (ref.kind, ref.namespace, ref.name) if ref else None
 
     def _on_pod(self, old: Pod | None, new: Pod | None) -> None:
+        if old is not None and new is not None and self._on_pod_status(old, new):
+            return
+        self._on_pod_change(old, new)
+
+    def _on_pod_status(self, old: Pod, new: Pod) -> bool:
+        """The hot path: a Pod whose owner and labels stay put (nearly every Pod event).
+
+        Returns False when the general path must run instead.
+        """
+        meta = new.metadata
+        key = meta.key
+        workload = self._pod_home.get(key)
+        if (
+            workload is None
+            or old.metadata.labels != meta.labels
+            or old.metadata.owner_references != meta.owner_references
+        ):
+            return False
+        summary = summarize(new)
+        previous = self._pod_summaries.get(key)
+        if summary == previous:
+            return True
+        self._pod_summaries[key] = summary
+        aggregate = self._workload_pods.get(workload)
+        if aggregate is not None:
+            aggregate.put(key, summary)
+        self._mark(workload, full=False)
+        if summary.oom_kills and (previous is None or previous.oom_kills != summary.oom_kills):
+            self._count_oom_kills(key, summary.revision, workload)
+        return True
+
+    def _on_pod_change(self, old: Pod | None, new: Pod | None) -> None:
+        """A Pod appears, goes, changes owner or labels: move it between groups."""
         current = new or old
         assert current is not None
         key = current.metadata.key
         old_labels = old.metadata.labels if old is not None else None
         new_labels = new.metadata.labels if new is not None else None
+        if (
+            old is None
+            or new is None
+            or (
+                old.metadata.owner_references is not new.metadata.owner_references
+                and old.metadata.owner_references != new.metadata.owner_references
+            )
+        ):
+            self._pods_by_owner.on_change(old, new)
+            self._pods_by_namespace.on_change(old, new)
         new_kills = False
         if new is None:
             self._pod_summaries.pop(key, None)
@@ -246,11 +303,11 @@ class RolloutTracker:
                 aggregate.put(key, self._pod_summaries[key])
             self._mark(workload, full=False)
             if new_kills and ref is not None:
-                self._count_oom_kills(key, ref, workload)
+                self._count_oom_kills(key, ref.revision, workload)
         if old_labels != new_labels:
             self._recount_selectors(current.metadata.namespace, old_labels, new_labels)
 
-    def _count_oom_kills(self, key: str, ref: WorkloadRef, workload: WorkloadKey) -> None:
+    def _count_oom_kills(self, key: str, revision: str, workload: WorkloadKey) -> None:
         kills = self._pod_summaries[key].oom_kills
         if not kills:
             return
@@ -258,7 +315,7 @@ class RolloutTracker:
         totals = self._oom_totals.setdefault(workload, {})
         for kill in kills:
             identity = (kill.container, kill.container_id, kill.finished_at)
-            series = (ref.revision, kill.container)
+            series = (revision, kill.container)
             totals.setdefault(series, 0.0)
             if identity in seen:
                 continue
@@ -563,41 +620,38 @@ class RolloutTracker:
         shown_start = started_at if status.phase in ("progressing", "failed") else None
         blocked_counts = tuple(blocked) if in_progress else None
         oom_items = tuple(sorted(last_oom.items()))
-        everything = (revision, in_progress, shown_start, stalled, blocked_counts, oom_items)
-        memo = ("pod-state", key)
-        if self._emitted.get(memo) == everything:
+        state = _PodState(revision, in_progress, shown_start, stalled, blocked_counts, oom_items)
+        before = self._pod_states.get(key)
+        if before == state:
             return
-        self._emitted[memo] = everything
+        self._pod_states[key] = state
+        same_revision = before is not None and before.revision == revision
         labels_ = (("revision", revision),)
-        self._emit(
-            f.IN_PROGRESS, key, in_progress, lambda: line(f.IN_PROGRESS.name, base, in_progress)
-        )
-        self._emit(
-            f.STARTED,
-            key,
-            (revision, shown_start),
-            lambda: "" if shown_start is None else line(f.STARTED.name, base, shown_start, labels_),
-        )
-        self._emit(
-            f.STALLED,
-            key,
-            (revision, stalled),
-            lambda: line(f.STALLED.name, base, stalled, labels_),
-        )
-        self._emit(
-            f.BLOCKED,
-            key,
-            (revision, blocked_counts),
-            lambda: self._blocked_text(key, base, revision, blocked_counts),
-        )
-        self._emit(
-            f.LAST_OOM,
-            key,
-            oom_items,
-            lambda: render_counters(
-                f.LAST_OOM.name, base, ("revision", "container"), dict(oom_items)
-            ),
-        )
+        families = self.families
+        if before is None or before.in_progress != in_progress:
+            families[f.IN_PROGRESS.name].set(
+                key, line(f.IN_PROGRESS.name, base, in_progress).encode()
+            )
+        if not same_revision or before is None or before.started != shown_start:
+            families[f.STARTED.name].set(
+                key,
+                b""
+                if shown_start is None
+                else line(f.STARTED.name, base, shown_start, labels_).encode(),
+            )
+        if not same_revision or before is None or before.stalled != stalled:
+            families[f.STALLED.name].set(key, line(f.STALLED.name, base, stalled, labels_).encode())
+        if not same_revision or before is None or before.blocked != blocked_counts:
+            families[f.BLOCKED.name].set(
+                key, self._blocked_text(key, base, revision, blocked_counts).encode()
+            )
+        if before is None or before.last_oom != oom_items:
+            families[f.LAST_OOM.name].set(
+                key,
+                render_counters(
+                    f.LAST_OOM.name, base, ("revision", "container"), dict(oom_items)
+                ).encode(),
+            )
 
     def _base_labels(self, key: WorkloadKey) -> str:
         base = self._bases.get(key)
@@ -612,7 +666,7 @@ class RolloutTracker:
         self._discard(key, f.WORKLOAD_FAMILIES)
         for spec in f.WORKLOAD_FAMILIES:
             self._emitted.pop((spec.name, key), None)
-        self._emitted.pop(("pod-state", key), None)
+        self._pod_states.pop(key, None)
         self._bases.pop(key, None)
         self._contexts.pop(key, None)
         self._workload_pods.pop(key, None)

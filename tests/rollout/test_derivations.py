@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from exporter.rollout.lifecycle import lifecycle_risks, prestop_sleep_seconds
-from exporter.rollout.pods import blocked_reason, oom_kills
+from exporter.rollout.pods import blocked_reason, oom_kills, ready_since, summarize
 from exporter.rollout.probes import classify, event_count
 from exporter.rollout.services import count_endpoints, selects_pods
 from exporter.rollout.status import (
@@ -515,3 +515,16 @@ def test_lifecycle_risks(
 def test_prestop_sleep(hook: dict[str, Any], seconds: float) -> None:
     (container,) = template([{"name": "app", "lifecycle": {"preStop": hook}}]).spec.containers
     assert prestop_sleep_seconds(container) == seconds
+
+
+@pytest.mark.parametrize(("status", "reason"), BLOCKED_CASES.values(), ids=BLOCKED_CASES)
+def test_pod_summary_agrees_with_the_reference_rules(
+    status: dict[str, Any], reason: str | None
+) -> None:
+    """`summarize` inlines blocked_reason/ready_since/oom_kills for speed: same answers."""
+    spec = {"containers": [{"name": "app", "readinessProbe": {"httpGet": {"path": "/r"}}}]}
+    p = pod(spec=spec, status=status)
+    summary = summarize(p)
+    assert summary.blocked == blocked_reason(p) == reason
+    assert summary.ready_since == ready_since(p)
+    assert list(summary.oom_kills) == oom_kills(p)
