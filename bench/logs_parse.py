@@ -33,8 +33,8 @@ from exporter.logs.caches import clear_time_caches
 
 TARGET_RATIO = 0.70
 LINES = 100_000
-CHUNK = 2_000
-PASSES = 7
+CHUNK = 500
+PASSES = 15
 LINES_PER_SECOND = 1_000
 
 Line = TypeVar("Line", str, bytes)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import sys
@@ -227,7 +228,7 @@ def event_setup(with_tracker: bool) -> tuple[Reflector[Pod], Callable[[], None],
     return reflector, (tracker.flush if tracker is not None else lambda: None), pods
 
 
-def event_rates(chunk: int, runs: int = 5, count: int = 8_000) -> dict[str, float]:
+def event_rates(chunk: int, runs: int = 9, count: int = 6_000) -> dict[str, float]:
     """Events/s of each setup, runs interleaved so machine noise hits all of them alike."""
     setups = {
         "bare": event_setup(False),
@@ -239,6 +240,7 @@ def event_rates(chunk: int, runs: int = 5, count: int = 8_000) -> dict[str, floa
         for name, (reflector, flush, pods) in setups.items():
             lines = event_lines(pods, count, run * count)
             per_flush = 1 if name == "every_event" else chunk
+            gc.collect()  # every run starts from the same collector state
             started = time.perf_counter()
             rv = ""
             apply = reflector.apply_line

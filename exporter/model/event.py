@@ -13,17 +13,17 @@ from exporter.model.meta import ObjectMeta
 from exporter.model.service import ObjectReference
 
 
-class EventSource(msgspec.Struct, frozen=True):
+class EventSource(msgspec.Struct, frozen=True, gc=False):
     component: str = ""
     host: str = ""
 
 
-class EventSeries(msgspec.Struct, rename="camel", frozen=True):
+class EventSeries(msgspec.Struct, rename="camel", frozen=True, gc=False):
     count: int = 0
     last_observed_time: str | None = None
 
 
-class Event(msgspec.Struct, rename="camel", frozen=True):
+class Event(msgspec.Struct, rename="camel", frozen=True, gc=False):
     metadata: ObjectMeta
     involved_object: ObjectReference = ObjectReference()
     reason: str = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import msgspec
 
 
-class OwnerReference(msgspec.Struct, rename="camel", frozen=True):
+class OwnerReference(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """The link a controller writes into the objects it owns."""
 
     kind: str
@@ -18,7 +18,7 @@ class OwnerReference(msgspec.Struct, rename="camel", frozen=True):
     controller: bool = False
 
 
-class ObjectMeta(msgspec.Struct, rename="camel", frozen=True):
+class ObjectMeta(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """The identity and revision of an object.
 
     `name` and `resourceVersion` are required: an object without them cannot be
@@ -49,7 +49,7 @@ class ObjectMeta(msgspec.Struct, rename="camel", frozen=True):
         return None
 
 
-class Condition(msgspec.Struct, rename="camel", frozen=True):
+class Condition(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """A status condition; the same shape across Pods, Deployments and friends."""
 
     type: str
@@ -60,24 +60,24 @@ class Condition(msgspec.Struct, rename="camel", frozen=True):
     last_update_time: str | None = None
 
 
-class LabelSelectorRequirement(msgspec.Struct, rename="camel", frozen=True):
+class LabelSelectorRequirement(msgspec.Struct, rename="camel", frozen=True, gc=False):
     key: str
     operator: str
     values: tuple[str, ...] = ()
 
 
-class LabelSelector(msgspec.Struct, rename="camel", frozen=True):
+class LabelSelector(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """A metav1.LabelSelector as workloads declare it."""
 
     match_labels: dict[str, str] = {}
     match_expressions: tuple[LabelSelectorRequirement, ...] = ()
 
 
-class BookmarkMeta(msgspec.Struct, rename="camel", frozen=True):
+class BookmarkMeta(msgspec.Struct, rename="camel", frozen=True, gc=False):
     resource_version: str
 
 
-class Bookmark(msgspec.Struct, frozen=True):
+class Bookmark(msgspec.Struct, frozen=True, gc=False):
     """The object of a BOOKMARK event: nothing but a resourceVersion to resume from."""
 
     metadata: BookmarkMeta

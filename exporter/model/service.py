@@ -10,14 +10,14 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 """The label the EndpointSlice controller sets to tie a slice to its Service."""
 
 
-class ServicePort(msgspec.Struct, rename="camel", frozen=True):
+class ServicePort(msgspec.Struct, rename="camel", frozen=True, gc=False):
     port: int
     name: str = ""
     protocol: str = "TCP"
     target_port: int | str | None = None
 
 
-class ServiceSpec(msgspec.Struct, rename="camel", frozen=True):
+class ServiceSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """`selector` is absent (None) for selector-less Services; `clusterIP: None` is headless."""
 
     type: str = "ClusterIP"
@@ -27,12 +27,12 @@ class ServiceSpec(msgspec.Struct, rename="camel", frozen=True):
     ports: tuple[ServicePort, ...] = ()
 
 
-class Service(msgspec.Struct, frozen=True):
+class Service(msgspec.Struct, frozen=True, gc=False):
     metadata: ObjectMeta
     spec: ServiceSpec = ServiceSpec()
 
 
-class EndpointConditions(msgspec.Struct, frozen=True):
+class EndpointConditions(msgspec.Struct, frozen=True, gc=False):
     """Nil `ready`/`serving` mean "unknown" per the API; consumers should read them as true."""
 
     ready: bool | None = None
@@ -40,7 +40,7 @@ class EndpointConditions(msgspec.Struct, frozen=True):
     terminating: bool | None = None
 
 
-class ObjectReference(msgspec.Struct, rename="camel", frozen=True):
+class ObjectReference(msgspec.Struct, rename="camel", frozen=True, gc=False):
     kind: str = ""
     name: str = ""
     namespace: str = ""
@@ -48,20 +48,20 @@ class ObjectReference(msgspec.Struct, rename="camel", frozen=True):
     field_path: str = ""
 
 
-class Endpoint(msgspec.Struct, rename="camel", frozen=True):
+class Endpoint(msgspec.Struct, rename="camel", frozen=True, gc=False):
     addresses: tuple[str, ...] = ()
     conditions: EndpointConditions = EndpointConditions()
     target_ref: ObjectReference | None = None
     node_name: str | None = None
 
 
-class EndpointPort(msgspec.Struct, frozen=True):
+class EndpointPort(msgspec.Struct, frozen=True, gc=False):
     name: str | None = None
     port: int | None = None
     protocol: str | None = None
 
 
-class EndpointSlice(msgspec.Struct, rename="camel", frozen=True):
+class EndpointSlice(msgspec.Struct, rename="camel", frozen=True, gc=False):
     metadata: ObjectMeta
     address_type: str = ""
     endpoints: tuple[Endpoint, ...] | None = None

@@ -8,7 +8,7 @@ from exporter.model.meta import Condition, LabelSelector, ObjectMeta
 from exporter.model.pod import PodTemplateSpec
 
 
-class RollingUpdate(msgspec.Struct, rename="camel", frozen=True):
+class RollingUpdate(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """`maxSurge`/`maxUnavailable` are int-or-string ("25%") on the wire."""
 
     max_surge: int | str | None = None
@@ -16,12 +16,12 @@ class RollingUpdate(msgspec.Struct, rename="camel", frozen=True):
     partition: int | None = None
 
 
-class Strategy(msgspec.Struct, rename="camel", frozen=True):
+class Strategy(msgspec.Struct, rename="camel", frozen=True, gc=False):
     type: str = ""
     rolling_update: RollingUpdate | None = None
 
 
-class DeploymentSpec(msgspec.Struct, rename="camel", frozen=True):
+class DeploymentSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     replicas: int | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec | None = None
@@ -31,7 +31,7 @@ class DeploymentSpec(msgspec.Struct, rename="camel", frozen=True):
     min_ready_seconds: int = 0
 
 
-class DeploymentStatus(msgspec.Struct, rename="camel", frozen=True):
+class DeploymentStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     observed_generation: int = 0
     replicas: int = 0
     updated_replicas: int = 0
@@ -41,31 +41,31 @@ class DeploymentStatus(msgspec.Struct, rename="camel", frozen=True):
     conditions: tuple[Condition, ...] = ()
 
 
-class Deployment(msgspec.Struct, frozen=True):
+class Deployment(msgspec.Struct, frozen=True, gc=False):
     metadata: ObjectMeta
     spec: DeploymentSpec = DeploymentSpec()
     status: DeploymentStatus = DeploymentStatus()
 
 
-class ReplicaSetSpec(msgspec.Struct, rename="camel", frozen=True):
+class ReplicaSetSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     replicas: int | None = None
     template: PodTemplateSpec | None = None
 
 
-class ReplicaSetStatus(msgspec.Struct, rename="camel", frozen=True):
+class ReplicaSetStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     replicas: int = 0
     ready_replicas: int = 0
     available_replicas: int = 0
     observed_generation: int = 0
 
 
-class ReplicaSet(msgspec.Struct, frozen=True):
+class ReplicaSet(msgspec.Struct, frozen=True, gc=False):
     metadata: ObjectMeta
     spec: ReplicaSetSpec = ReplicaSetSpec()
     status: ReplicaSetStatus = ReplicaSetStatus()
 
 
-class StatefulSetSpec(msgspec.Struct, rename="camel", frozen=True):
+class StatefulSetSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     replicas: int | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec | None = None
@@ -73,7 +73,7 @@ class StatefulSetSpec(msgspec.Struct, rename="camel", frozen=True):
     min_ready_seconds: int = 0
 
 
-class StatefulSetStatus(msgspec.Struct, rename="camel", frozen=True):
+class StatefulSetStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     observed_generation: int = 0
     replicas: int = 0
     ready_replicas: int = 0
@@ -85,20 +85,20 @@ class StatefulSetStatus(msgspec.Struct, rename="camel", frozen=True):
     conditions: tuple[Condition, ...] = ()
 
 
-class StatefulSet(msgspec.Struct, frozen=True):
+class StatefulSet(msgspec.Struct, frozen=True, gc=False):
     metadata: ObjectMeta
     spec: StatefulSetSpec = StatefulSetSpec()
     status: StatefulSetStatus = StatefulSetStatus()
 
 
-class DaemonSetSpec(msgspec.Struct, rename="camel", frozen=True):
+class DaemonSetSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     selector: LabelSelector | None = None
     template: PodTemplateSpec | None = None
     update_strategy: Strategy | None = None
     min_ready_seconds: int = 0
 
 
-class DaemonSetStatus(msgspec.Struct, rename="camel", frozen=True):
+class DaemonSetStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     observed_generation: int = 0
     desired_number_scheduled: int = 0
     current_number_scheduled: int = 0
@@ -109,7 +109,7 @@ class DaemonSetStatus(msgspec.Struct, rename="camel", frozen=True):
     conditions: tuple[Condition, ...] = ()
 
 
-class DaemonSet(msgspec.Struct, frozen=True):
+class DaemonSet(msgspec.Struct, frozen=True, gc=False):
     metadata: ObjectMeta
     spec: DaemonSetSpec = DaemonSetSpec()
     status: DaemonSetStatus = DaemonSetStatus()

@@ -7,6 +7,8 @@ all its Pods: that walk is what made large workloads expensive per event.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from exporter.rollout.pods import BLOCKED_REASONS, PodSummary
 
 BLOCKED_INDEX = {reason: i for i, reason in enumerate(BLOCKED_REASONS)}
@@ -15,13 +17,14 @@ BLOCKED_INDEX = {reason: i for i, reason in enumerate(BLOCKED_REASONS)}
 class WorkloadPods:
     """Per-revision blocked counts and Ready times, and the newest OOM kill per container."""
 
-    __slots__ = ("_blocked", "_last_oom", "_ready", "_with_kills", "summaries")
+    __slots__ = ("_blocked", "_last_oom", "_last_oom_items", "_ready", "_with_kills", "summaries")
 
     def __init__(self) -> None:
         self.summaries: dict[str, PodSummary] = {}
         self._blocked: dict[str, list[int]] = {}
         self._ready: dict[str, dict[str, float]] = {}
         self._last_oom: dict[tuple[str, str], float] = {}
+        self._last_oom_items: tuple[tuple[tuple[str, str], float], ...] | None = ()
         self._with_kills: set[str] = set()
 
     def __len__(self) -> int:
@@ -54,6 +57,7 @@ class WorkloadPods:
                 series = (pod.revision, kill.container)
                 if kill.finished_at > self._last_oom.get(series, 0.0):
                     self._last_oom[series] = kill.finished_at
+                    self._last_oom_items = None
 
     def _withdraw(self, key: str, pod: PodSummary) -> None:
         if pod.ready_since is not None:
@@ -67,6 +71,7 @@ class WorkloadPods:
     def _recompute_kills(self) -> None:
         """A Pod holding a newest kill went away or changed: fold the others again."""
         self._last_oom.clear()
+        self._last_oom_items = None
         for key in self._with_kills:
             pod = self.summaries[key]
             for kill in pod.oom_kills:
@@ -74,14 +79,26 @@ class WorkloadPods:
                 if kill.finished_at > self._last_oom.get(series, 0.0):
                     self._last_oom[series] = kill.finished_at
 
-    def blocked(self, revision: str) -> list[int]:
-        return list(self._blocked.get(revision, ())) or [0] * len(BLOCKED_REASONS)
+    def blocked(self, revision: str, *, failed_create: int = 0) -> tuple[int, ...]:
+        counts = self._blocked.get(revision)
+        if counts is None:
+            counts = [0] * len(BLOCKED_REASONS)
+        if not failed_create:
+            return tuple(counts)
+        counts = list(counts)
+        counts[BLOCKED_INDEX["FailedCreate"]] += failed_create
+        return tuple(counts)
 
-    def ready_times(self, revision: str) -> list[float]:
-        return list(self._ready.get(revision, {}).values())
+    def ready_times(self, revision: str) -> Collection[float]:
+        """Ready-since times of the revision's Ready Pods (a live view: do not keep it)."""
+        ready = self._ready.get(revision)
+        return ready.values() if ready is not None else ()
 
-    def last_oom(self) -> dict[tuple[str, str], float]:
-        return self._last_oom
+    def last_oom(self) -> tuple[tuple[tuple[str, str], float], ...]:
+        """((revision, container), newest finishedAt) pairs, sorted; cached until a change."""
+        if self._last_oom_items is None:
+            self._last_oom_items = tuple(sorted(self._last_oom.items()))
+        return self._last_oom_items
 
     def revisions(self) -> set[str]:
         return {pod.revision for pod in self.summaries.values()}

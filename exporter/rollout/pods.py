@@ -145,8 +145,7 @@ def summarize(pod: Pod) -> PodSummary:
     waiting_reason = None
     running_unready = False
     for container in status.container_statuses:
-        for state in (container.state, container.last_state):
-            terminated = state.terminated
+        for terminated in (container.state.terminated, container.last_state.terminated):
             if terminated is not None and terminated.reason == "OOMKilled":
                 finished = parse_timestamp(terminated.finished_at)
                 if finished is not None:
@@ -178,4 +177,7 @@ def summarize(pod: Pod) -> PodSummary:
 
 
 def _has_readiness_probe(pod: Pod, container: str) -> bool:
-    return any(c.name == container and c.readiness_probe is not None for c in pod.spec.containers)
+    for spec in pod.spec.containers:
+        if spec.name == container:
+            return spec.readiness_probe is not None
+    return False

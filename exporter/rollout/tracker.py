@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -26,7 +26,7 @@ from exporter.model.pod import Pod, PodTemplateSpec
 from exporter.model.service import SERVICE_NAME_LABEL, EndpointSlice, Service
 from exporter.model.workloads import ReplicaSet
 from exporter.rollout import families as f
-from exporter.rollout.aggregate import BLOCKED_INDEX, WorkloadPods
+from exporter.rollout.aggregate import WorkloadPods
 from exporter.rollout.lifecycle import lifecycle_risks, resolve_max_unavailable
 from exporter.rollout.pods import BLOCKED_REASONS, PodSummary, summarize
 from exporter.rollout.probes import classify, event_count
@@ -612,14 +612,13 @@ class RolloutTracker:
         """The Pod-dependent families, from the workload's incremental Pod aggregate."""
         revision = status.revision
         in_progress = status.in_progress
-        blocked = pods.blocked(revision)
-        blocked[BLOCKED_INDEX["FailedCreate"]] += failed_create
         ready_times = pods.ready_times(revision)
-        last_oom = pods.last_oom()
         stalled = in_progress and self._stalled(status, started_at, ready_times, desired)
         shown_start = started_at if status.phase in ("progressing", "failed") else None
-        blocked_counts = tuple(blocked) if in_progress else None
-        oom_items = tuple(sorted(last_oom.items()))
+        blocked_counts = (
+            pods.blocked(revision, failed_create=failed_create) if in_progress else None
+        )
+        oom_items = pods.last_oom()
         state = _PodState(revision, in_progress, shown_start, stalled, blocked_counts, oom_items)
         before = self._pod_states.get(key)
         if before == state:
@@ -730,7 +729,7 @@ class RolloutTracker:
         self,
         status: RolloutStatus,
         started_at: float | None,
-        ready_times: list[float],
+        ready_times: Collection[float],
         desired: int,
     ) -> bool:
         """Past its deadline, or no new-revision Pod became Ready for the stall timeout."""

@@ -1,0 +1,85 @@
+"""Decoding one JSON access line into just the keys a parser reads.
+
+msgspec decodes straight into a Struct generated from the key mapping and skips every other
+key without building it: a line's path, query, user agent and client address are not even
+turned into Python strings unless the mapping names them (only `request`, read for its
+method, does). Values are typed `object` because the same field is a
+number in one installation's template and a string in another's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any
+
+import msgspec
+
+from exporter.logs.json_keys import JsonKeys
+from exporter.logs.stats import MAX_LINE_LENGTH, SkipReason
+from exporter.logs.values import ABSENT
+
+
+class JsonLineDecoder:
+    """Decodes lines for one `JsonKeys` and reads fields by their canonical name."""
+
+    def __init__(self, keys: JsonKeys) -> None:
+        distinct = sorted(keys.all_keys())
+        attribute = {key: f"f{index}" for index, key in enumerate(distinct)}
+        struct = msgspec.defstruct(
+            "JsonAccessLine",
+            [(attribute[key], object, None) for key in distinct],
+            rename={attribute[key]: key for key in distinct},
+            gc=False,
+        )
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(struct)
+        self._getters: dict[str, attrgetter[Any]] = {}
+        for field in fields(keys):
+            candidates = getattr(keys, field.name)
+            if candidates:
+                names = [attribute[key] for key in candidates]
+                # attrgetter with one name returns the value, not a 1-tuple: always ask for
+                # two so every getter returns a tuple.
+                self._getters[field.name] = attrgetter(names[0], *(names[1:] or names[:1]))
+
+    def decode(self, line: str) -> Any | SkipReason:
+        """The decoded line, or why it is not one: cut, broken, or not an object at all."""
+        if len(line) > MAX_LINE_LENGTH:
+            return SkipReason.TOO_LONG
+        try:
+            return self._decoder.decode(line)
+        except msgspec.ValidationError:
+            return SkipReason.NOT_ACCESS_LOG
+        except msgspec.DecodeError as error:
+            if "truncated" in str(error):
+                return SkipReason.TRUNCATED
+            return SkipReason.MALFORMED
+
+    def get(self, line: Any, field: str) -> object:
+        """The first candidate key's value that is present and not absent (`-`, ``, null)."""
+        getter = self._getters.get(field)
+        if getter is None:
+            return None
+        for value in getter(line):
+            if value is None or (isinstance(value, str) and value in ABSENT):
+                continue
+            return value
+        return None
+
+
+def as_text(value: object) -> str | None:
+    """A string field; numbers (an unquoted `$status`) are accepted as their text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def as_int(value: object) -> int | None:
+    """An integer field logged as a number or as digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
