@@ -1,4 +1,8 @@
-"""The README's first command really starts a demo that serves live metrics."""
+"""The README's first command really starts a demo whose metrics move.
+
+One demo process (the README's `scripts/demo`, at 30x scenario speed) serves both tests;
+it is stopped by the PID this module started.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,14 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from exporter.rollout.families import ALL_FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +31,7 @@ def free_port() -> int:
         return port
 
 
-def scrape(url: str) -> str | None:
+def fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             body: bytes = response.read()
@@ -31,37 +40,62 @@ def scrape(url: str) -> str | None:
         return None
 
 
-def test_demo_serves_nonzero_self_metrics(tmp_path: Path) -> None:
+@dataclass
+class Demo:
+    url: str
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def scrape(self) -> str | None:
+        assert self.process.poll() is None, self.log.read_text()
+        return fetch(self.url + "/metrics")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     port = free_port()
-    log = (tmp_path / "demo.log").open("w")
-    demo = subprocess.Popen(
-        [
-            str(ROOT / "scripts" / "demo"),
-            "--web.listen-address",
-            f"127.0.0.1:{port}",
-            "--demo.speed",
-            "20",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    log = tmp_path_factory.mktemp("demo") / "demo.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(ROOT / "scripts" / "demo"),
+                "--web.listen-address",
+                f"127.0.0.1:{port}",
+                "--demo.speed",
+                "30",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        deadline = time.monotonic() + 120
-        values: dict[str, float] = {}
-        while time.monotonic() < deadline and not values.get("pods"):
-            assert demo.poll() is None, (tmp_path / "demo.log").read_text()
-            text = scrape(f"http://127.0.0.1:{port}/metrics")
-            if text:
-                for family in text_string_to_metric_families(text):
-                    if family.name == "rollout_exporter_watch_events":
-                        for sample in family.samples:
-                            kind = sample.labels["kind"]
-                            values[kind] = values.get(kind, 0.0) + sample.value
-            time.sleep(0.5)
-        assert values.get("pods", 0) > 0, f"no pod watch events seen: {values}"
-        assert scrape(f"http://127.0.0.1:{port}/readyz") == "ready\n"
+        yield Demo(f"http://127.0.0.1:{port}", log, process)
     finally:
-        os.killpg(demo.pid, signal.SIGTERM)
-        demo.wait(timeout=10)
-        log.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_demo_serves_nonzero_self_metrics(demo: Demo) -> None:
+    deadline = time.monotonic() + 120
+    events = 0.0
+    while time.monotonic() < deadline and not events:
+        text = demo.scrape()
+        for family in text_string_to_metric_families(text or ""):
+            if family.name == "rollout_exporter_watch_events":
+                events = sum(s.value for s in family.samples if s.labels["kind"] == "pods")
+        time.sleep(0.5)
+    assert events > 0, "no pod watch events seen"
+    assert fetch(demo.url + "/readyz") == "ready\n"
+
+
+def test_every_rollout_family_moves_during_the_scenarios(demo: Demo) -> None:
+    """Each family shows a non-zero sample at some point while the scenarios loop."""
+    suffix = {"counter": "_total", "histogram": "_count", "info": "_info"}
+    wanted = {spec.name + suffix.get(spec.type, "") for spec in ALL_FAMILIES}
+    moved: set[str] = set()
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline and moved != wanted:
+        for family in text_string_to_metric_families(demo.scrape() or ""):
+            moved.update(s.name for s in family.samples if s.name in wanted and s.value != 0)
+        time.sleep(1)
+    assert moved == wanted, f"never moved: {sorted(wanted - moved)}"
