@@ -51,7 +51,6 @@ async def running_exporter(
     **options: Any,
 ) -> AsyncIterator[RunningExporter]:
     """An exporter connected through a kubeconfig file, its reflectors and HTTP server up."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_kubeconfig(tmp_path / "kubeconfig", server.url, TOKEN)
     credentials = load_credentials(kubeconfig=str(path), context=None)
     async with ApiClient(credentials) as client:

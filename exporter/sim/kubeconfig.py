@@ -23,6 +23,7 @@ def kubeconfig(server_url: str, token: str, *, name: str = "simulator") -> dict[
 
 
 def write_kubeconfig(path: Path, server_url: str, token: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(kubeconfig(server_url, token)), encoding="utf-8")
     path.chmod(0o600)
     return path
