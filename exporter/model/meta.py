@@ -32,6 +32,7 @@ class ObjectMeta(msgspec.Struct, rename="camel", frozen=True, gc=False):
     generation: int = 0
     creation_timestamp: str | None = None
     deletion_timestamp: str | None = None
+    deletion_grace_period_seconds: int | None = None
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
     owner_references: tuple[OwnerReference, ...] = ()

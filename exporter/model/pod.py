@@ -56,6 +56,7 @@ class Container(msgspec.Struct, rename="camel", frozen=True, gc=False):
 class PodSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     containers: tuple[Container, ...] = ()
     node_name: str = ""
+    host_network: bool = False
     termination_grace_period_seconds: int | None = None
 
 

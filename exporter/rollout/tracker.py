@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -63,6 +63,10 @@ class _Rollout:
     finished: bool
     """Observed in the histogram already (or was over before we started)."""
     phase: str
+
+
+_WINDOWS_KEPT = 4
+"""Recent rollout windows per workload, for log lines that arrive late or are replayed."""
 
 
 @dataclass
@@ -155,6 +159,7 @@ class RolloutTracker:
         self._dirty_services: set[str] = set()
         self._synced = False
         self._rollouts: dict[WorkloadKey, _Rollout] = {}
+        self._windows: dict[WorkloadKey, deque[tuple[float | None, float | None]]] = {}
         self._durations: dict[WorkloadKey, dict[str, HistogramState]] = {}
         self._probe_totals: dict[WorkloadKey, dict[tuple[str, str, str], float]] = {}
         self._event_counts: dict[str, int] = {}
@@ -191,6 +196,17 @@ class RolloutTracker:
             self._record_probe_event(event, increment=0)
         self._synced = True
         self._dirty_workloads.update(dict.fromkeys(self._rollouts, True))
+
+    def rollout_active(self, key: WorkloadKey, at: float) -> bool:
+        """Whether a rollout of the workload was in progress at `at` (Unix seconds)."""
+        for start, end in self._windows.get(key, ()):
+            if (start is None or start <= at) and (end is None or at <= end):
+                return True
+        return False
+
+    def current_revision(self, key: WorkloadKey) -> str | None:
+        memory = self._rollouts.get(key)
+        return memory.revision if memory is not None else None
 
     def tick(self) -> None:
         """Re-derive in-progress workloads: stall detection depends on the clock."""
@@ -671,6 +687,7 @@ class RolloutTracker:
         self._workload_pods.pop(key, None)
         self._blocked_prefixes.pop(key, None)
         self._rollouts.pop(key, None)
+        self._windows.pop(key, None)
         self._durations.pop(key, None)
         self._probe_totals.pop(key, None)
         self._oom_totals.pop(key, None)
@@ -705,8 +722,20 @@ class RolloutTracker:
                 phase=status.phase,
             )
             self._rollouts[key] = memory
+            if status.phase != "idle":
+                windows = self._windows.setdefault(key, deque(maxlen=_WINDOWS_KEPT))
+                if windows and windows[-1][1] is None:
+                    windows[-1] = (windows[-1][0], memory.started_at)
+                windows.append((memory.started_at, None))
         elif started_at is not None:
             memory.started_at = started_at
+            open_window = self._windows.get(key)
+            if open_window and open_window[-1][1] is None:
+                open_window[-1] = (started_at, None)
+        if status.phase == "complete":
+            closing = self._windows.get(key)
+            if closing and closing[-1][1] is None:
+                closing[-1] = (closing[-1][0], status.ended_at or now)
         if status.phase in ("complete", "failed") and not memory.finished:
             memory.finished = True
             outcome = "completed" if status.phase == "complete" else "failed"

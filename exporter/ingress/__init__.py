@@ -1,0 +1,1 @@
+"""Ingress 5xx attribution: log sources → parsers → pod-IP timeline join → counters."""
