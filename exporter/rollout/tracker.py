@@ -910,20 +910,25 @@ class RolloutTracker:
             fam[f.SELECTOR_MATCHES.name].discard(key)
         fam[f.SERVICE_WORKLOAD.name].set(key, self._service_workloads(service, base).encode())
 
-    def _service_workloads(self, service: Service, base: str) -> str:
+    def service_workloads(self, service_key: str) -> list[WorkloadKey]:
+        """Workloads whose Pod template the Service's selector matches, sorted."""
+        service = self._index.services.get(service_key)
+        if service is None or not selects_pods(service) or service.spec.selector is None:
+            return []
         selector = service.spec.selector
-        if not selects_pods(service) or selector is None:
-            return ""
         namespace = service.metadata.namespace
-        found: list[tuple[str, str]] = []
+        found: list[WorkloadKey] = []
         for kind, group in self._workloads_by_namespace.items():
             for workload in group.members(namespace):
                 template = workload.spec.template
                 if template is not None and selector_matches(selector, template.metadata.labels):
-                    found.append((kind, workload.metadata.name))
+                    found.append((kind, namespace, workload.metadata.name))
+        return sorted(found)
+
+    def _service_workloads(self, service: Service, base: str) -> str:
         return "".join(
             line(f.SERVICE_WORKLOAD.sample_name, base, 1, (("workload_kind", k), ("workload", n)))
-            for k, n in sorted(found)
+            for k, _, n in self.service_workloads(service.metadata.key)
         )
 
 
