@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from exporter.index.cluster import ClusterIndex
 from exporter.ingress.causes import RecentErrors, classify
 from exporter.ingress.families import FIVE_XX, INGRESS_FAMILIES, REQUESTS
-from exporter.ingress.podips import UNKNOWN, PodIPTimeline, Resolved
+from exporter.ingress.podips import PodIPTimeline, Tenure
 from exporter.ingress.upstreams import UpstreamNames
-from exporter.logs import AccessRecord, ErrorRecord, ParseStats, StreamParser
+from exporter.logs import AccessRecord, ErrorRecord, ParseStats, StreamParser, UpstreamAttempt
 from exporter.metrics.family import MetricFamily
 from exporter.rollout.render import labels, render_counters
 from exporter.rollout.tracker import RolloutTracker, WorkloadKey
@@ -48,6 +48,9 @@ def _status_label(status: int) -> str:
     if 500 <= status <= 599:
         return str(status)
     return f"{status // 100}xx" if status >= 100 else "0"
+
+
+_STATUS_LABELS = {code: _status_label(code) for code in range(100, 600)}
 
 
 def _ip_of(address: str) -> str | None:
@@ -78,7 +81,8 @@ class IngressAttributor:
         self.timeline = PodIPTimeline(index, warm_seconds=warm_seconds, clock=clock)
         self._upstreams = UpstreamNames(index.services)
         self._errors = RecentErrors()
-        self._parsers: dict[str, StreamParser] = {}
+        self._streams: dict[str, tuple[StreamParser, SourceStats]] = {}
+        self._ips: dict[str, str] = {}
         self._requests: dict[WorkloadKey, Counter[tuple[str, str]]] = {}
         self._five_xx: dict[WorkloadKey, Counter[tuple[str, str, str, str]]] = {}
         self._dirty: set[WorkloadKey] = set()
@@ -90,75 +94,103 @@ class IngressAttributor:
     # --- LineSink --------------------------------------------------------------------
 
     def feed(self, stream: str, line: bytes, *, timestamp: float | None = None) -> None:
-        parser = self._parsers.get(stream)
-        source = self._source(stream)
-        if parser is None:
-            parser = self._parsers[stream] = StreamParser(self._format)
-            source.parse[stream] = parser.stats
+        entry = self._streams.get(stream)
+        if entry is None:
+            entry = self._open(stream)
+        parser, source = entry
         source.lines += 1
         source.bytes += len(line) + 1
         record = parser.parse_bytes(line, timestamp)
         if record is None:
             return
-        if isinstance(record, ErrorRecord):
+        if record.__class__ is ErrorRecord:
             self._errors.add(record)
             return
-        lag = max(0.0, self._clock() - record.timestamp)
-        source.lag_sum += lag
-        source.lag_buckets[bisect.bisect_left(LAG_BUCKETS, lag)] += 1
-        self.attribute(record)
+        lag = self._clock() - record.timestamp
+        if lag > 0.0:
+            source.lag_sum += lag
+            source.lag_buckets[bisect.bisect_left(LAG_BUCKETS, lag)] += 1
+        else:
+            source.lag_buckets[0] += 1
+        self.attribute(record)  # type: ignore[arg-type]
+
+    def _open(self, stream: str) -> tuple[StreamParser, SourceStats]:
+        kind = stream.split(":", 1)[0]
+        source = self.sources.get(kind)
+        if source is None:
+            source = self.sources[kind] = SourceStats()
+        parser = StreamParser(self._format)
+        source.parse[stream] = parser.stats
+        entry = self._streams[stream] = (parser, source)
+        return entry
 
     def close_stream(self, stream: str) -> None:
-        parser = self._parsers.pop(stream, None)
-        if parser is not None:
+        entry = self._streams.pop(stream, None)
+        if entry is not None:
+            parser, source = entry
             # Keep its final counts: the source's totals must not go backwards.
-            self._source(stream).parse[stream] = parser.stats
-
-    def _source(self, stream: str) -> SourceStats:
-        kind = stream.split(":", 1)[0]
-        stats = self.sources.get(kind)
-        if stats is None:
-            stats = self.sources[kind] = SourceStats()
-        return stats
+            source.parse[stream] = parser.stats
 
     # --- attribution -----------------------------------------------------------------
 
     def attribute(self, record: AccessRecord) -> None:
-        attempt = record.upstreams[-1] if record.upstreams else None
-        resolved: Resolved = UNKNOWN
-        address = attempt.address if attempt is not None else None
-        ip = _ip_of(address) if address else None
-        if ip is not None:
-            resolved = self.timeline.resolve(ip, record.timestamp)
-        tenure = resolved.tenure
-        workload: WorkloadKey = UNATTRIBUTED
-        revision = ""
-        if tenure is not None and tenure.workload is not None:
-            ref = tenure.workload
-            workload = (ref.kind, ref.namespace, ref.name)
-            revision = ref.revision
+        upstreams = record.upstreams
+        attempt = upstreams[-1] if upstreams else None
+        tenure = None
+        if attempt is not None and attempt.address is not None:
+            address = attempt.address
+            ip = self._ips.get(address)
+            if ip is None:
+                ip = self._remember_ip(address)
+            if ip:
+                tenure = self.timeline.tenure_at(ip, record.timestamp)
+        if tenure is not None and tenure.workload_key is not None:
+            workload: WorkloadKey = tenure.workload_key
+            revision = tenure.revision
         elif record.upstream_name:
             workload = self._service_workload(record.upstream_name)
+            revision = ""
+        else:
+            workload = UNATTRIBUTED
+            revision = ""
         status = record.status
+        label = _STATUS_LABELS.get(status) or _status_label(status)
         requests = self._requests.get(workload)
         if requests is None:
             requests = self._requests[workload] = Counter()
-        requests[(revision, _status_label(status))] += 1
+        requests[(revision, label)] += 1
         self._dirty.add(workload)
         if 500 <= status <= 599:
-            cause = classify(record, attempt, self._errors)
-            state = resolved.state
-            during = workload is not UNATTRIBUTED and (
-                self._rollouts.rollout_active(workload, record.timestamp)
-                or (
-                    state in ("terminating", "gone")
-                    and revision != self._rollouts.current_revision(workload)
-                )
+            self._count_5xx(record, attempt, tenure, workload, revision)
+
+    def _count_5xx(
+        self,
+        record: AccessRecord,
+        attempt: UpstreamAttempt | None,
+        tenure: Tenure | None,
+        workload: WorkloadKey,
+        revision: str,
+    ) -> None:
+        cause = classify(record, attempt, self._errors)
+        state = self.timeline.state_at(tenure, record.timestamp)
+        during = workload is not UNATTRIBUTED and (
+            self._rollouts.rollout_active(workload, record.timestamp)
+            or (
+                state in ("terminating", "gone")
+                and revision != self._rollouts.current_revision(workload)
             )
-            errors = self._five_xx.get(workload)
-            if errors is None:
-                errors = self._five_xx[workload] = Counter()
-            errors[(revision, state, cause, "true" if during else "false")] += 1
+        )
+        errors = self._five_xx.get(workload)
+        if errors is None:
+            errors = self._five_xx[workload] = Counter()
+        errors[(revision, state, cause, "true" if during else "false")] += 1
+
+    def _remember_ip(self, address: str) -> str:
+        """Parse and cache an upstream address's IP ("" for names like `upstream_balancer`)."""
+        if len(self._ips) > 200_000:
+            self._ips.clear()  # bounded: addresses are per Pod, but Pods churn
+        ip = self._ips[address] = _ip_of(address) or ""
+        return ip
 
     def _service_workload(self, upstream: str) -> WorkloadKey:
         service = self._upstreams.service(upstream)

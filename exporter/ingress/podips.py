@@ -46,6 +46,18 @@ class Tenure:
     """(time, ready) in time order: when the Pod became Ready or stopped being Ready."""
     terminating_since: float | None = None
     gone_at: float | None = None
+    workload_key: tuple[str, str, str] | None = None
+    """(kind, namespace, name), precomputed for the per-line hot path."""
+    revision: str = ""
+
+    def __post_init__(self) -> None:
+        self.set_workload(self.workload)
+
+    def set_workload(self, workload: WorkloadRef | None) -> None:
+        self.workload = workload
+        if workload is not None:
+            self.workload_key = (workload.kind, workload.namespace, workload.name)
+            self.revision = workload.revision
 
     def state_at(self, at: float, warm_seconds: float) -> PodState:
         if self.gone_at is not None and at >= self.gone_at:
@@ -145,7 +157,7 @@ class PodIPTimeline:
 
     def _update(self, tenure: Tenure, pod: Pod) -> None:
         if tenure.workload is None:
-            tenure.workload = self._index.pod_workload(pod)
+            tenure.set_workload(self._index.pod_workload(pod))
         for condition in pod.status.conditions:
             if condition.type == "Ready":
                 since = parse_timestamp(condition.last_transition_time)
@@ -175,6 +187,19 @@ class PodIPTimeline:
                 tenures.remove(tenure)
                 if not tenures:
                     del self._by_ip[ip]
+
+    def tenure_at(self, ip: str, at: float) -> Tenure | None:
+        """The tenure of the Pod that held `ip` at `at`, if any (the per-line hot path)."""
+        tenures = self._by_ip.get(ip)
+        if not tenures:
+            return None
+        for tenure in reversed(tenures):
+            if tenure.assigned_at <= at:
+                return tenure
+        return None
+
+    def state_at(self, tenure: Tenure | None, at: float) -> PodState:
+        return "unknown" if tenure is None else tenure.state_at(at, self._warm)
 
     def resolve(self, ip: str, at: float) -> Resolved:
         """The Pod that held `ip` at `at` and its state then; `unknown` if none did."""
