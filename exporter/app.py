@@ -14,6 +14,7 @@ from aiohttp import web
 
 from exporter import __version__
 from exporter.index.cluster import ClusterIndex
+from exporter.ingress.attribution import IngressAttributor
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.kube.reflector import Reflector, WatchSettings
@@ -41,6 +42,8 @@ class Exporter:
         stall_timeout: float = 300.0,
         clock: Callable[[], float] = time.time,
         tick_interval: float = 5.0,
+        warm_seconds: float = 10.0,
+        log_format: str = "auto",
     ) -> None:
         self.index = ClusterIndex()
         self.self_metrics = SelfMetrics()
@@ -50,6 +53,12 @@ class Exporter:
         self.exposition.register(self.rollouts.families.values())
         self.exposition.before_render(self.rollouts.flush)
         self.self_metrics.track_rollouts(self.rollouts)
+        self.ingress = IngressAttributor(
+            self.index, self.rollouts, clock=clock, warm_seconds=warm_seconds, log_format=log_format
+        )
+        self.exposition.register(self.ingress.families.values())
+        self.exposition.before_render(self.ingress.flush)
+        self.self_metrics.track_logs(self.ingress, clock)
         self._tick_interval = tick_interval
         self._flush_scheduled = False
         stores = self.index.by_plural()
@@ -91,6 +100,7 @@ class Exporter:
             await asyncio.sleep(self._tick_interval)
             self.rollouts.tick()
             self._flush()
+            self.ingress.flush()
 
     async def run(self) -> None:
         """Run every reflector until cancelled; one failing kind never stops the others."""

@@ -10,7 +10,6 @@ per line, which is what keeps hundreds of thousands of lines per second affordab
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,8 +28,6 @@ from exporter.rollout.tracker import RolloutTracker, WorkloadKey
 UNATTRIBUTED: WorkloadKey = ("", "", "")
 """Requests whose upstream is no known Pod nor a Service of exactly one workload."""
 
-LAG_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-
 
 @dataclass
 class SourceStats:
@@ -38,8 +35,8 @@ class SourceStats:
 
     lines: int = 0
     bytes: int = 0
-    lag_buckets: list[int] = field(default_factory=lambda: [0] * (len(LAG_BUCKETS) + 1))
-    lag_sum: float = 0.0
+    newest: float = 0.0
+    """Timestamp of the newest request seen: now minus this is how far behind we are."""
     parse: dict[str, ParseStats] = field(default_factory=dict)
     """Per stream, as the stream's parser counts them."""
 
@@ -106,12 +103,8 @@ class IngressAttributor:
         if record.__class__ is ErrorRecord:
             self._errors.add(record)
             return
-        lag = self._clock() - record.timestamp
-        if lag > 0.0:
-            source.lag_sum += lag
-            source.lag_buckets[bisect.bisect_left(LAG_BUCKETS, lag)] += 1
-        else:
-            source.lag_buckets[0] += 1
+        if record.timestamp > source.newest:
+            source.newest = record.timestamp
         self.attribute(record)  # type: ignore[arg-type]
 
     def _open(self, stream: str) -> tuple[StreamParser, SourceStats]:

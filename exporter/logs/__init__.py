@@ -9,13 +9,16 @@ past and never kept. See docs/log-formats.md.
 
 Public surface::
 
-    StreamParser(format="auto", ...)         one per stream; .parse(line, timestamp=None)
-        → AccessRecord | ErrorRecord | None  None = skipped, counted in .stats
-    ParseStats                                records / errors / skipped[SkipReason] / format
+    StreamParser(format="auto", *, stats=None, nginx_json_keys=..., envoy_json_keys=...,
+                 timestamp_prefix=False, detect_lines=5, redetect_after=20)
+        .parse(line: str, timestamp=None)         → AccessRecord | ErrorRecord | None
+        .parse_bytes(line: bytes, timestamp=None) → the same, decoding UTF-8 leniently
+        .stats → ParseStats     records, errors, skipped[SkipReason], detections, format
+        .format → str | None    the format in use, None while detecting
     AccessRecord, UpstreamAttempt, ErrorRecord, ErrorCause, ErrorPhase, SkipReason
     JsonKeys, NGINX_JSON_KEYS, ENVOY_JSON_KEYS   key mappings for JSON access logs
-    FORMAT_NAMES, AUTO                         valid `format` values
-    split_timestamp_prefix(line)              the Kubernetes `timestamps=true` prefix
+    FORMAT_NAMES, AUTO                           valid `format` values
+    split_timestamp_prefix(line)                 the Kubernetes `timestamps=true` prefix
 """
 
 from exporter.logs.formats import FORMAT_NAMES

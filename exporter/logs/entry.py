@@ -5,10 +5,11 @@ one Python call, which counts the record or hands the line back to the stream wi
 reason it was skipped. ingress-nginx builds its own (`nginx.make_parser`, the hot path);
 other formats get `counting_parser` around their `parse`.
 
-Records are counted in a closure-local int and added to `ParseStats.records` every
+Records are counted in a closure-local int and added to `ParseStats.counted` every
 `SETTLE_EVERY`: an int below 257 is a cached object in CPython, so counting costs no
 allocation, where incrementing a large counter allocates a new int per line. Each entry
-point comes with its `settle` function, which adds what is pending.
+point registers with its `ParseStats` how to take what it holds, so that reading
+`ParseStats.records` is always exact.
 """
 
 from __future__ import annotations
@@ -35,21 +36,20 @@ Parse = Callable[[str, float | None], AccessRecord | SkipReason]
 OnSkip = Callable[[str, float | None, SkipReason], AccessRecord | ErrorRecord | None]
 """The stream's handling of a line its format rejected (an error-log line is a record;
 after a format change, the line may still parse as the new format)."""
-Settle = Callable[[], None]
 StreamEntry = Parser[ErrorRecord | None]
-StreamParserFactory = Callable[[ParseStats, OnSkip], tuple[StreamEntry, Settle]]
+StreamParserFactory = Callable[[ParseStats, OnSkip], StreamEntry]
 
 
 def counting_parser(parse: Parse) -> StreamParserFactory:
     """The stream entry-point factory for a format that has only a `parse` function."""
 
-    def factory(stats: ParseStats, on_skip: OnSkip) -> tuple[StreamEntry, Settle]:
+    def factory(stats: ParseStats, on_skip: OnSkip) -> StreamEntry:
         pending = 0
 
-        def settle() -> None:
+        def take() -> int:
             nonlocal pending
-            stats.records += pending
-            pending = 0
+            taken, pending = pending, 0
+            return taken
 
         def entry(line: str, timestamp: float | None = None) -> AccessRecord | ErrorRecord | None:
             nonlocal pending
@@ -57,10 +57,12 @@ def counting_parser(parse: Parse) -> StreamParserFactory:
             if isinstance(result, AccessRecord):
                 pending += 1
                 if pending == SETTLE_EVERY:
-                    settle()
+                    stats.counted += SETTLE_EVERY
+                    pending = 0
                 return result
             return on_skip(line, timestamp, result)
 
-        return entry, settle
+        stats.count_pending(take)
+        return entry
 
     return factory

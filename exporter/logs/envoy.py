@@ -25,7 +25,16 @@ import re
 
 from exporter.logs.json_keys import ENVOY_JSON_KEYS, JsonKeys
 from exporter.logs.json_lines import JsonLineDecoder, as_int, as_text
-from exporter.logs.layout import Field, Layout, literal, optional, quoted, token
+from exporter.logs.layout import (
+    Field,
+    Layout,
+    literal,
+    optional,
+    quoted,
+    status_field,
+    time_field,
+    token,
+)
 from exporter.logs.records import AccessRecord, UpstreamAttempt
 from exporter.logs.stats import MAX_LINE_LENGTH, SPECIFICITY, SkipReason
 from exporter.logs.timestamps import parse_rfc3339
@@ -41,24 +50,27 @@ PATTERN = re.compile(
 )
 
 
-def _layout(istio: bool) -> Layout:
-    """Envoy's default shape, or Istio's with details and a failure reason after the flags.
+def _layout(details: int) -> Layout:
+    """Envoy's default shape (0), Istio 1.3's with a quoted failure reason after the flags
+    (1), or Istio 1.9's with the response and termination details before it (3).
 
-    Two layouts rather than one with optional parts: the walk does not backtrack, and the
+    Separate layouts rather than one with optional parts: the walk does not backtrack, and
     optional details would swallow the default shape's byte counts.
     """
-    details = (literal(" "), token('[^ "]'), literal(" "), token('[^ "]'), literal(" "), quoted())
+    extra = (literal(" "), token('[^ "]'), literal(" "), token('[^ "]'))[: max(0, 2 * details - 2)]
+    reason = (literal(" "), quoted()) if details else ()
     return Layout(
         fields=(
             optional("ACCESS "),
-            Field(r"\[[^\]]+\]", r"\[[^\]]*", SkipReason.BAD_TIMESTAMP),
+            time_field(),
             literal(" "),
             quoted(),  # "method path protocol"
             literal(" "),
-            Field(r"\d{1,3}(?![^ ])", r"\d{0,2}", SkipReason.BAD_STATUS),
+            status_field(r"\d{1,3}"),
             literal(" "),
             token(),  # response flags
-            *(details if istio else ()),
+            *extra,
+            *reason,
             literal(" "),
             token(),  # bytes received
             literal(" "),
@@ -80,11 +92,11 @@ def _layout(istio: bool) -> Layout:
             optional(" .*"),  # Istio's cluster and addresses
             Field(r"\Z", ""),
         ),
-        recognisable_from=2,
+        anchor=1,
     )
 
 
-LAYOUTS = (_layout(istio=False), _layout(istio=True))
+LAYOUTS = (_layout(0), _layout(1), _layout(3))
 
 _LONG_FLAGS = {
     "NoHealthyUpstream": "UH",

@@ -51,7 +51,9 @@ class JsonLineDecoder:
         except msgspec.ValidationError:
             return SkipReason.NOT_ACCESS_LOG
         except msgspec.DecodeError as error:
-            if "truncated" in str(error):
+            # A line cut inside a number or a literal reads as invalid, not as truncated;
+            # a line that does not end its object was cut all the same.
+            if "truncated" in str(error) or not line.rstrip().endswith("}"):
                 return SkipReason.TRUNCATED
             return SkipReason.MALFORMED
 

@@ -19,20 +19,31 @@ garbage is common there), the referer, the user agent and the request length; ev
 a record carries is validated.
 
 The hot path splits on `"` (nginx escapes quotes inside values as `\\x22`, so a well-formed
-line has exactly six) and handles the current shape with a single upstream without a regex:
-that is nearly every line of a healthy proxy. Anything else — retries, older shapes, odd
-spacing — goes through the full regex, and what that rejects is diagnosed field by field.
+line has exactly six) and reads the current shape with a single upstream without a regex:
+that is nearly every line of a healthy proxy. Retries, redirects, the older shapes and the
+first line of each new second or upstream name are read from the same split by
+`_parse_tokens`, still without a regex. Only what neither can read goes to the full regex
+(`parse_slow`), and what that rejects is diagnosed field by field.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from itertools import zip_longest
 from typing import TypeVar
 
-from exporter.logs.entry import SETTLE_EVERY, OnSkip, Parser, Settle, StreamEntry
-from exporter.logs.layout import Field, Layout, bracketed, literal, optional, quoted, token
+from exporter.logs.entry import SETTLE_EVERY, OnSkip, Parser, StreamEntry
+from exporter.logs.layout import (
+    Field,
+    Layout,
+    bracketed,
+    literal,
+    optional,
+    quoted,
+    status_field,
+    time_field,
+    token,
+)
 from exporter.logs.records import AccessRecord, ErrorRecord, UpstreamAttempt
 from exporter.logs.stats import MAX_LINE_LENGTH, ParseStats, SkipReason
 from exporter.logs.timestamps import time_local
@@ -64,16 +75,15 @@ _ANY_LIST = r"(?:[^ ]*(?:, | : ?|,))*[^ ]*"
 
 LAYOUT = Layout(
     fields=(
-        token(),  # $remote_addr
-        literal(" - "),
-        optional(r"\[[^\]]*\] - "),  # [$the_real_ip] and its ancestors
-        token(),  # $remote_user
-        literal(" "),
-        Field(r"\[[^\]]{26}\]", r"\[[^\]]{0,26}", SkipReason.BAD_TIMESTAMP),  # [$time_local]
+        Field(  # $remote_addr - $remote_user, and the older shapes' bracketed client
+            r'[^"\[]*(?:\[[^\]"]*\] - [^"\[]*)?',
+            r'[^"\[]*(?:\[[^\]"]*(?:\](?: (?:-(?: [^"\[]*)?)?)?)?)?',
+        ),
+        time_field(r"[^\]]{26}"),  # [$time_local]
         literal(" "),
         quoted(),  # "$request"
         literal(" "),
-        Field(r"\d{3}(?![^ ])", r"\d{0,2}", SkipReason.BAD_STATUS),  # $status
+        status_field(),  # $status
         literal(" "),
         Field(r'[^"]*', r'[^"]*'),  # $body_bytes_sent
         quoted(),  # "$http_referer"
@@ -97,8 +107,8 @@ LAYOUT = Layout(
         optional(" [^ ]+"),  # $req_id
         Field(r"\Z", ""),
     ),
-    recognisable_from=5,
-    other_format_ends=frozenset({15}),
+    anchor=1,
+    other_format_ends=frozenset({11}),
 )
 
 
@@ -167,14 +177,32 @@ def parse_slow(line: str, timestamp: float | None = None) -> AccessRecord | Skip
     record = _build(timestamp, *match.groups())
     if isinstance(record, AccessRecord):
         _remember(match.group(1), match.group(5), match.group(6), timestamp is None, record)
+    elif record is SkipReason.MALFORMED and _cut_in_statuses(match):
+        return SkipReason.TRUNCATED
     return record
+
+
+def _separators(field: str) -> int:
+    return field.count(",") + field.count(" : ")
+
+
+def _cut_in_statuses(match: re.Match[str]) -> bool:
+    """Whether the line ends inside its upstream status list rather than being wrong.
+
+    That is: no request id follows (or only a lone `:`, the start of a group separator),
+    and the list is shorter than the address list or its last entry is one or two digits.
+    """
+    addresses, statuses, request_id = match.group(7, 9, 10)
+    if request_id not in (None, ":"):
+        return False
+    last = statuses.rpartition(" ")[2]
+    cut_short = _separators(statuses) < _separators(addresses)
+    return cut_short or (last.isascii() and last.isdigit() and len(last) < 3)
 
 
 _CACHE_SIZE = 4096
 _time_cache: dict[str, float] = {}
 """`[$time_local] ` as it ends the head of a line → epoch seconds."""
-
-
 _name_cache: dict[str, str | None] = {}
 """`[$proxy_upstream_name]` and `[$proxy_alternative_upstream_name]` tokens → names."""
 
@@ -215,27 +243,16 @@ def _remember(
         _name_cache[f"[{alternative}]"] = record.alternative_upstream_name
 
 
-_LIST_PATTERN = re.compile(_LIST)
-
-
-def _learn(key: str, value: str | None) -> str | None:
-    if len(_name_cache) >= _CACHE_SIZE:
-        clear_caches()
-    _name_cache[key] = value
-    return value
-
-
 def _bracketed(token: str) -> str | None:
     """The name in a `[name]` token, learnt for the fast path; ValueError if not bracketed."""
-    known = _name_cache.get(token, _UNKNOWN)
-    if known is not _UNKNOWN:
-        return known  # type: ignore[return-value]
+    if token in _name_cache:
+        return _name_cache[token]
     if len(token) < 2 or token[0] != "[" or token[-1] != "]":
         raise ValueError(token)
-    return _learn(token, present(token[1:-1]))
-
-
-_UNKNOWN = object()
+    if len(_name_cache) >= _CACHE_SIZE:
+        clear_caches()
+    name = _name_cache[token] = present(token[1:-1])
+    return name
 
 
 def _time_of(head: str, timestamp: float | None) -> float:
@@ -300,9 +317,12 @@ def _take_list(tokens: list[str], start: int) -> tuple[list[str], int, int]:
 def _attempts(
     addresses: list[str], statuses: list[str], times: list[str]
 ) -> tuple[UpstreamAttempt, ...]:
-    """Zip the entries into attempts, dropping `- - -` entries (no upstream was asked)."""
+    """Zip the entries into attempts, dropping `- - -` entries (no upstream was asked).
+
+    ValueError when the lists differ in length: nginx writes them from one array.
+    """
     attempts = []
-    for address, status, time in zip_longest(addresses, statuses, times, fillvalue="-"):
+    for address, status, time in zip(addresses, statuses, times, strict=True):
         if address == "-" and status == "-" and time == "-":
             continue
         try:
@@ -364,8 +384,8 @@ T = TypeVar("T")
 
 def make_parser(
     stats: ParseStats, miss: Callable[[str, float | None], AccessRecord | T]
-) -> tuple[Parser[T], Settle]:
-    """A parser counting its records into `stats`, and the function that settles the count.
+) -> Parser[T]:
+    """A parser counting its records into `stats`.
 
     This is the one copy of the per-line hot path. `StreamParser` makes one per stream and
     calls it directly, so a line costs one Python call; the module's `parse` is one made
@@ -381,97 +401,92 @@ def make_parser(
     lines and learns new seconds and names; `parse_slow` runs the regex and diagnoses what
     it rejects.
 
-    Records are counted as `entry.py` explains; the returned function settles the count.
+    Records are counted as `entry.py` explains.
     """
     pending = 0
 
-    def settle() -> None:
+    def take() -> int:
         nonlocal pending
-        stats.records += pending
-        pending = 0
+        taken, pending = pending, 0
+        return taken
 
     def parse(line: str, timestamp: float | None = None) -> AccessRecord | T:
         nonlocal pending
-        parts = line.split('"')
-        if len(parts) == 7:
-            head, request, middle, _referer, _gap, _agent, tail = parts
-            tokens = tail.split(" ")
-            if len(tokens) == 10:
-                (
-                    lead,
-                    _length,
-                    duration,
-                    name,
-                    alternative,
-                    address,
-                    size,
-                    time,
-                    status,
-                    request_id,
-                ) = tokens
-                try:
-                    if (
-                        lead
-                        or request_id[-1] <= " "
-                        or not (size.isdigit() or size == "-")
-                        or "," in address
-                        or address[0] in ":["
-                    ):
-                        raise ValueError
-                    code = 200 if middle[:5] == " 200 " else _spaced_statuses[middle[:5]]
-                    known = _time_cache[head[-29:]]
-                    if timestamp is None:
-                        timestamp = known
-                    upstreams: tuple[UpstreamAttempt, ...]
-                    if address != "-":
-                        upstreams = (
-                            UpstreamAttempt(address, UPSTREAM_STATUSES[status], SECONDS[time]),
-                        )
-                    elif status == "-" and time == "-":
-                        upstreams = ()
-                    else:
-                        upstreams = (
-                            UpstreamAttempt(None, UPSTREAM_STATUSES[status], SECONDS[time]),
-                        )
-                    record = AccessRecord(
-                        timestamp,
-                        code,
-                        upstreams,
-                        _name_cache[name],
-                        None if alternative == "[]" else _name_cache[alternative],
-                        None if request_id == "-" else request_id,
-                        request.partition(" ")[0] or None,
-                        SECONDS[duration],
-                    )
-                except (ValueError, IndexError, KeyError):
-                    pass
-                else:
-                    pending += 1
-                    if pending == SETTLE_EVERY:
-                        stats.records += SETTLE_EVERY
-                        pending = 0
-                    return record
+        try:
+            head, request, middle, _referer, _gap, _agent, tail = line.split('"')
+        except ValueError:  # not six quotes: not a line the token paths can read
+            return miss(line, timestamp)
+        tokens = tail.split(" ")
+        try:
+            (
+                lead,
+                _length,
+                duration,
+                name,
+                alternative,
+                address,
+                size,
+                time,
+                status,
+                request_id,
+            ) = tokens
+            if (
+                lead
+                or request_id[-1] <= " "
+                or not (size.isdigit() or size == "-")
+                or "," in address
+                or address[0] in ":["
+            ):
+                raise ValueError
+            code = 200 if middle[:5] == " 200 " else _spaced_statuses[middle[:5]]
+            known = _time_cache[head[-29:]]
+            if timestamp is None:
+                timestamp = known
+            upstreams: tuple[UpstreamAttempt, ...]
+            if address != "-":
+                upstreams = (UpstreamAttempt(address, UPSTREAM_STATUSES[status], SECONDS[time]),)
+            elif status == "-" and time == "-":
+                upstreams = ()
+            else:
+                upstreams = (UpstreamAttempt(None, UPSTREAM_STATUSES[status], SECONDS[time]),)
+            record = AccessRecord(
+                timestamp,
+                code,
+                upstreams,
+                _name_cache[name],
+                None if alternative == "[]" else _name_cache[alternative],
+                None if request_id == "-" else request_id,
+                request.partition(" ")[0] or None,
+                SECONDS[duration],
+            )
+        except (ValueError, IndexError, KeyError):  # another shape, or not known yet
             slower = _parse_tokens(head, request, middle, tokens, timestamp)
             if slower is not None:
-                stats.records += 1
+                stats.counted += 1
                 return slower
-        return miss(line, timestamp)
+            return miss(line, timestamp)
+        pending += 1
+        if pending == SETTLE_EVERY:
+            stats.counted += SETTLE_EVERY
+            pending = 0
+        return record
 
-    return parse, settle
+    stats.count_pending(take)
+    return parse
 
 
-def stream_parser(stats: ParseStats, on_skip: OnSkip) -> tuple[StreamEntry, Settle]:
+def stream_parser(stats: ParseStats, on_skip: OnSkip) -> StreamEntry:
     """The parser a `StreamParser` uses: skips go to `on_skip` with their reason."""
 
     def miss(line: str, timestamp: float | None) -> AccessRecord | ErrorRecord | None:
         record = parse_slow(line, timestamp)
         if isinstance(record, AccessRecord):
-            stats.records += 1
+            stats.counted += 1
             return record
         return on_skip(line, timestamp, record)
 
     return make_parser(stats, miss)
 
 
-parse, _settle = make_parser(ParseStats(), parse_slow)
+parse = make_parser(ParseStats(), parse_slow)
 """One upstreaminfo line → a record, or the reason it was skipped (nobody reads its count)."""

@@ -8,6 +8,7 @@ Skip reasons are a closed enum so the `reason` label stays bounded whatever the 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -60,13 +61,32 @@ SPECIFICITY: dict[SkipReason, int] = {
 
 @dataclass(slots=True)
 class ParseStats:
-    """What one stream's parser did: records out, lines skipped by reason, format changes."""
+    """What one stream's parser did: records out, lines skipped by reason, format changes.
 
-    records: int = 0
+    The hot paths count records in closure-local ints below 256 and add them to `counted`
+    in batches (see `entry.py`); `records` adds what they hold whenever it is read, so the
+    figure is exact for anyone holding this object.
+    """
+
+    counted: int = 0
     errors: int = 0
     skipped: Counter[SkipReason] = field(default_factory=Counter)
     detections: int = 0
     format: str | None = None
+    _pending: list[Callable[[], int]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    @property
+    def records(self) -> int:
+        """Access records produced, including those a hot path has not added yet."""
+        for take in self._pending:
+            self.counted += take()
+        return self.counted
+
+    def count_pending(self, take: Callable[[], int]) -> None:
+        """Register a hot path's batch counter: `take` returns its count and resets it."""
+        self._pending.append(take)
 
     @property
     def lines(self) -> int:

@@ -16,9 +16,10 @@ error-log lines about upstream failures come back as `ErrorRecord`s in any strea
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 from exporter.logs import nginx_errors
-from exporter.logs.entry import Settle, StreamEntry
+from exporter.logs.entry import StreamEntry
 from exporter.logs.formats import FORMAT_NAMES, LineFormat, build_formats
 from exporter.logs.json_keys import ENVOY_JSON_KEYS, NGINX_JSON_KEYS, JsonKeys
 from exporter.logs.other_lines import is_other_log_line
@@ -57,8 +58,7 @@ class StreamParser:
         """`format` is `auto` or one of `FORMAT_NAMES`; a named format is never re-detected.
 
         `timestamp_prefix` strips the Kubernetes `timestamps=true` prefix from each line and
-        uses it as the line's time. `stats` may be shared with whoever exports it; its
-        `records` can lag by up to 255 until `stats` is read through this parser.
+        uses it as the line's time. `stats` may be shared with whoever exports it.
         """
         if format != AUTO and format not in FORMAT_NAMES:
             raise ValueError(f"unknown log format {format!r}; known: {AUTO}, {FORMAT_NAMES}")
@@ -78,7 +78,7 @@ class StreamParser:
         self._examined = 0
         self._failures = 0
         self._records_at_last_failure = -1
-        self._entries: dict[str, tuple[StreamEntry, Settle]] = {}
+        self._entries: dict[str, StreamEntry] = {}
         self._detecting = self._prefixed(self._detect_entry)
         self._unprefixed: StreamEntry = self._detect_entry
         self.parse = self._detecting
@@ -87,9 +87,7 @@ class StreamParser:
 
     @property
     def stats(self) -> ParseStats:
-        """This stream's counters, exact as of now."""
-        for _entry, settle in self._entries.values():
-            settle()
+        """This stream's counters."""
         return self._stats
 
     @property
@@ -132,19 +130,23 @@ class StreamParser:
             return self._unprefixed(line, timestamp)
         result = self._detect(line, timestamp)
         if isinstance(result, AccessRecord):
-            self._stats.records += 1
+            self._stats.counted += 1
             return result
-        return self._skip(line, timestamp, result, detected=True)
+        return self._skip(line, timestamp, result)
 
     def _skip(
-        self, line: str, timestamp: float | None, reason: SkipReason, *, detected: bool = False
+        self, line: str, timestamp: float | None, reason: SkipReason, source: str | None = None
     ) -> ErrorRecord | AccessRecord | None:
         """A line the current parser rejected: an error-log record, or a counted skip.
 
-        A line that reaches here from a format no longer in use (a stale reference to its
-        entry point) gets detection's chance before it is skipped.
+        `source` is the format whose entry point rejected the line. When that is no longer
+        the stream's format (a reference to `parse` kept from before a change), the line is
+        handed to the current entry point instead: judged by the old format, it would count
+        towards yet another re-detection.
         """
         stats = self._stats
+        if source is not None and source != stats.format:
+            return self._unprefixed(line, timestamp)
         line = line.strip(ASCII_WHITESPACE)
         if not line:
             stats.skipped[SkipReason.EMPTY] += 1
@@ -162,15 +164,9 @@ class StreamParser:
         if is_other_log_line(line):
             stats.skipped[SkipReason.NOT_ACCESS_LOG] += 1
             return None
-        if stats.format is None and not detected:
-            result = self._detect(line, timestamp)
-            if isinstance(result, AccessRecord):
-                stats.records += 1
-                return result
-            reason = result
         stats.skipped[reason] += 1
         if not self._fixed and stats.format is not None:
-            records = self.stats.records
+            records = stats.records
             if records != self._records_at_last_failure:
                 self._failures = 0
             self._failures += 1
@@ -195,18 +191,29 @@ class StreamParser:
                 return result
             if SPECIFICITY[result] > SPECIFICITY[best]:
                 best = result
+        self._decide()
         return best
 
     def _vote(self, fmt: LineFormat) -> None:
         self._votes[fmt.name] += 1
-        if self._votes[fmt.name] >= self._detect_lines or self._examined >= self._detect_lines:
-            winner, _count = self._votes.most_common(1)[0]
+        self._decide()
+
+    def _decide(self) -> None:
+        """Settle on a format once one has `detect_lines` votes, or once that many lines
+        were examined and some format accepted any (the most votes win; ties go to the
+        earlier format, ingress-nginx first)."""
+        if not self._votes:
+            return
+        winner, votes = self._votes.most_common(1)[0]
+        if votes >= self._detect_lines or self._examined >= self._detect_lines:
             self._lock(next(candidate for candidate in self._formats if candidate.name == winner))
 
     def _lock(self, fmt: LineFormat) -> None:
         if fmt.name not in self._entries:
-            self._entries[fmt.name] = fmt.stream_parser(self._stats, self._skip)
-        self._unprefixed = self._entries[fmt.name][0]
+            self._entries[fmt.name] = fmt.stream_parser(
+                self._stats, partial(self._skip, source=fmt.name)
+            )
+        self._unprefixed = self._entries[fmt.name]
         self.parse = self._prefixed(self._unprefixed)
         self._stats.format = fmt.name
         self._stats.detections += 0 if self._fixed else 1

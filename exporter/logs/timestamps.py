@@ -106,9 +106,6 @@ def time_local(text: str) -> float | None:
     return parsed
 
 
-LOCAL_TIME_CACHE = _local_cache
-"""The cache `time_local` fills; hot paths look here first to save a call."""
-
 _RFC3339_BASE = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)\Z")
 _RFC3339_REST = re.compile(r"(?:[.,](\d{1,9}))?(?:([Zz])|([+-])(\d\d):?(\d\d))?\Z")
 _base_cache: dict[str, float] = {}

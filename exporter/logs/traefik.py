@@ -23,7 +23,16 @@ import re
 
 from exporter.logs.json_keys import JsonKeys
 from exporter.logs.json_lines import JsonLineDecoder, as_int, as_text
-from exporter.logs.layout import Field, Layout, literal, quoted, token
+from exporter.logs.layout import (
+    Field,
+    Layout,
+    escaped_quoted,
+    literal,
+    quoted,
+    status_field,
+    time_field,
+    token,
+)
 from exporter.logs.records import AccessRecord, UpstreamAttempt
 from exporter.logs.stats import MAX_LINE_LENGTH, SkipReason
 from exporter.logs.timestamps import parse_rfc3339, time_local
@@ -45,28 +54,28 @@ LAYOUT = Layout(
         literal(" - "),
         token(),  # client user
         literal(" "),
-        Field(r"\[[^\]]{26}\]", r"\[[^\]]{0,26}", SkipReason.BAD_TIMESTAMP),
+        time_field(r"[^\]]{26}"),
         literal(" "),
         quoted(),  # "method path protocol"
         literal(" "),
-        Field(r"(?:\d{1,3}|-)(?![^ ])", r"\d{0,2}", SkipReason.BAD_STATUS),
+        status_field(r"\d{1,3}"),
         literal(" "),
         token(),  # size
         literal(" "),
-        quoted(r'(?:[^"\\]|\\.)'),  # referer
+        escaped_quoted(),  # referer
         literal(" "),
-        quoted(r'(?:[^"\\]|\\.)'),  # user agent; Traefik 3's `genericCLF` ends here
+        escaped_quoted(),  # user agent; Traefik 3's `genericCLF` ends here
         literal(" "),
         token(),  # request count
         literal(" "),
-        quoted(r'(?:[^"\\]|\\.)'),  # router name
+        escaped_quoted(),  # router name
         literal(" "),
-        quoted(r'(?:[^"\\]|\\.)'),  # service URL
+        escaped_quoted(),  # service URL
         literal(" "),
         Field(r"\d+ms", r"\d*m?"),
         Field(r"\Z", ""),
     ),
-    recognisable_from=4,
+    anchor=4,
     other_format_ends=frozenset({15}),
 )
 

@@ -4,15 +4,13 @@ nginx writes one entry per upstream try: `, ` between the tries of one upstream 
 (`proxy_next_upstream` retries) and ` : ` between groups, when an internal redirect sent the
 request to another upstream (`custom-http-errors` handing a 503 to the default backend, an
 error page location). All `$upstream_*` variables come from the same per-request state
-array, so their entries line up; they are zipped in order, and a shorter list (a hand-edited
-or cut line) is padded with None rather than rejected.
+array, so their entries line up and are zipped in order; lists of different lengths were
+cut or edited, and are rejected.
 
 Only multi-entry lists come here; the parsers handle the common single-entry case inline.
 """
 
 from __future__ import annotations
-
-from itertools import zip_longest
 
 from exporter.logs.records import UpstreamAttempt
 from exporter.logs.values import present, seconds, upstream_status
@@ -36,19 +34,15 @@ def upstream_attempts(
     """The attempts in order, and how many were retries within a group.
 
     A redirect to another group is not a retry: the second group was asked on purpose.
-    Raises ValueError when a status or time entry is not one.
+    Raises ValueError when a status or time entry is not one, or the lists differ in length.
     """
     groups = addresses.split(" : ")
     retries = sum(group.count(", ") for group in groups)
     attempts = []
-    for address, status, time in zip_longest(
-        _entries(addresses), _entries(statuses), _entries(times)
+    for address, status, time in zip(
+        _entries(addresses), _entries(statuses), _entries(times), strict=True
     ):
-        attempt = UpstreamAttempt(
-            present(address),
-            upstream_status(status) if status is not None else None,
-            seconds(time) if time is not None else None,
-        )
+        attempt = UpstreamAttempt(present(address), upstream_status(status), seconds(time))
         if attempt != _NOTHING:
             attempts.append(attempt)
     return tuple(attempts), retries

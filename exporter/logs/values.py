@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ABSENT = frozenset(("", "-"))
-"""How proxies write a value they do not have: nginx and Envoy `-`, JSON logs often ``."""
+"""How proxies write a value they do not have: nginx and Envoy `-`, JSON logs often ""."""
 
 ASCII_WHITESPACE = " \t\r\n\f\v"
 """What lines are stripped of: only ASCII, so a stray U+3000 stays part of a field."""
@@ -29,11 +29,6 @@ _seconds_cache: dict[str, float | None] = {"-": None}
 SECONDS = _seconds_cache
 """Durations in seconds by their text, as `seconds` has met them; hot paths look here first."""
 _milliseconds_cache: dict[str, float | None] = {"-": None}
-
-
-def status(text: str) -> int | None:
-    """A status field, or None when it is not a status."""
-    return STATUS_CODES.get(text)
 
 
 def upstream_status(text: str) -> int | None:

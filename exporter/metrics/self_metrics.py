@@ -24,6 +24,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from exporter import __version__
+from exporter.ingress.attribution import IngressAttributor
 from exporter.kube.stats import WatchStats
 from exporter.rollout.tracker import RolloutTracker
 
@@ -160,6 +161,53 @@ class RolloutSkipsCollector(Collector):
         yield objects
 
 
+class LogSourcesCollector(Collector):
+    """Lines read, parsed and skipped per log source kind (kubernetes, file, replay)."""
+
+    def __init__(self, attributor: IngressAttributor, clock: Callable[[], float]) -> None:
+        self._attributor = attributor
+        self._clock = clock
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        lines = CounterMetricFamily(
+            "rollout_exporter_log_lines", "Log lines read, by source.", labels=["source"]
+        )
+        read = CounterMetricFamily(
+            "rollout_exporter_log_bytes", "Log bytes read, by source.", labels=["source"]
+        )
+        records = CounterMetricFamily(
+            "rollout_exporter_log_records",
+            "Lines parsed into records, by source and kind (access, error).",
+            labels=["source", "kind"],
+        )
+        skipped = CounterMetricFamily(
+            "rollout_exporter_log_skipped_lines",
+            "Lines that produced no record, by source and reason.",
+            labels=["source", "reason"],
+        )
+        lag = GaugeMetricFamily(
+            "rollout_exporter_log_lag_seconds",
+            "Now minus the time of the newest request seen, by source: how far behind the "
+            "access logs we are (or how long since the last request).",
+            labels=["source"],
+        )
+        now = self._clock()
+        for source, stats in sorted(self._attributor.sources.items()):
+            lines.add_metric([source], stats.lines)
+            read.add_metric([source], stats.bytes)
+            parses = list(stats.parse.values())
+            records.add_metric([source, "access"], sum(p.records for p in parses))
+            records.add_metric([source, "error"], sum(p.errors for p in parses))
+            reasons: Counter[str] = Counter()
+            for parse in parses:
+                reasons.update({str(reason): count for reason, count in parse.skipped.items()})
+            for reason, count in sorted(reasons.items()):
+                skipped.add_metric([source, reason], count)
+            if stats.newest:
+                lag.add_metric([source], max(0.0, now - stats.newest))
+        yield from (lines, read, records, skipped, lag)
+
+
 class SelfMetrics:
     """The registry /metrics appends after our own families."""
 
@@ -181,3 +229,6 @@ class SelfMetrics:
 
     def track_rollouts(self, tracker: RolloutTracker) -> None:
         self.registry.register(RolloutSkipsCollector(tracker))
+
+    def track_logs(self, attributor: IngressAttributor, clock: Callable[[], float]) -> None:
+        self.registry.register(LogSourcesCollector(attributor, clock))
