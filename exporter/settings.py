@@ -27,6 +27,7 @@ from typing import Any, Final
 import yaml
 
 from exporter.log_setup import LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel
+from exporter.logs.formats import FORMAT_NAMES
 
 __all__ = [
     "Settings",
@@ -62,6 +63,12 @@ class Settings:
     backoff_initial: float = 0.8
     backoff_max: float = 30.0
     stall_timeout: float = 300.0
+    logs_namespace: str = ""
+    logs_selector: str = "app.kubernetes.io/name=ingress-nginx"
+    logs_container: str = "controller"
+    logs_files: tuple[str, ...] = ()
+    logs_format: str = "auto"
+    warm_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if self.backoff_max < self.backoff_initial:
@@ -155,6 +162,7 @@ def _non_empty(what: str) -> Callable[[object], str]:
 
 
 _NAMESPACE: Final = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+LOG_SOURCE_FORMATS: Final = ("auto", *FORMAT_NAMES)
 _NAMESPACES_HINT: Final = "a comma-separated string or a list of namespace names"
 
 
@@ -178,6 +186,41 @@ def _namespaces(value: object) -> tuple[str, ...]:
         if item not in names:
             names.append(item)
     return tuple(names)
+
+
+def _optional_container(value: object) -> str:
+    """A container name (a DNS label), or "" for every container of the Pod."""
+    name = _require_str(value, "a container name")
+    if name and not _NAMESPACE.fullmatch(name):
+        raise _Invalid(f"must be a container name, got {_show(name)}")
+    return name
+
+
+def _optional_namespace(value: object) -> str:
+    """One namespace name, or "" for "off" (log streaming disabled)."""
+    name = _require_str(value, "a namespace name")
+    if name and not _NAMESPACE.fullmatch(name):
+        raise _Invalid(f"must be a namespace name, got {_show(name)}")
+    return name
+
+
+def _paths(value: object) -> tuple[str, ...]:
+    items: list[object]
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(",")]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise _Invalid(f"must be a comma-separated string or a list of paths, got {_show(value)}")
+    paths: list[str] = []
+    for item in items:
+        if item == "":
+            continue
+        if not isinstance(item, str) or not item.startswith("/"):
+            # Relative paths would depend on the working directory of a container.
+            raise _Invalid(f"must be absolute paths; {_show(item)} is not one")
+        paths.append(item)
+    return tuple(paths)
 
 
 def _choice(choices: Sequence[str]) -> Callable[[object], str]:
@@ -347,6 +390,51 @@ _OPTIONS: Final[tuple[_Option, ...]] = (
         "backoff_max",
         parse_duration,
         "Upper bound of the exponential retry delay.",
+        "DURATION",
+    ),
+    _Option(
+        "logs.kubernetes.namespace",
+        "logs_namespace",
+        _optional_namespace,
+        "Namespace of the ingress controller whose Pod logs are streamed through the API "
+        "(needs get on pods/log there); empty disables log streaming.",
+        "NS",
+    ),
+    _Option(
+        "logs.kubernetes.selector",
+        "logs_selector",
+        _non_empty("a label selector like app.kubernetes.io/name=ingress-nginx"),
+        "Label selector of the ingress controller Pods to follow.",
+        "SELECTOR",
+    ),
+    _Option(
+        "logs.kubernetes.container",
+        "logs_container",
+        _optional_container,
+        "Container of the controller Pods whose log to follow; empty follows every container.",
+        "NAME",
+    ),
+    _Option(
+        "logs.files",
+        "logs_files",
+        _paths,
+        "Comma-separated access log files to follow with tail -F semantics (rotation, "
+        "truncation, files that appear later).",
+        "PATH[,PATH...]",
+    ),
+    _Option(
+        "logs.format",
+        "logs_format",
+        _choice(LOG_SOURCE_FORMATS),
+        f"Access log format, detected per stream by default: {', '.join(LOG_SOURCE_FORMATS)}.",
+        "FORMAT",
+    ),
+    _Option(
+        "logs.warm-up",
+        "warm_seconds",
+        parse_duration,
+        "A Pod Ready for less than this is 'warming' when a request fails (the app "
+        "initialises slower than its readiness probe).",
         "DURATION",
     ),
     _Option(

@@ -65,6 +65,19 @@ GOOD_FLAGS = [
     ("kube.backoff-initial", "1s500ms", "backoff_initial", 1.5),
     ("kube.backoff-max", "1m", "backoff_max", 60.0),
     ("rollout.stall-timeout", "10m", "stall_timeout", 600.0),
+    ("logs.kubernetes.namespace", "ingress-nginx", "logs_namespace", "ingress-nginx"),
+    ("logs.kubernetes.namespace", "", "logs_namespace", ""),
+    ("logs.kubernetes.selector", "app=traefik", "logs_selector", "app=traefik"),
+    ("logs.kubernetes.container", "proxy", "logs_container", "proxy"),
+    ("logs.kubernetes.container", "", "logs_container", ""),
+    (
+        "logs.files",
+        "/var/log/a.log,/var/log/b.log",
+        "logs_files",
+        ("/var/log/a.log", "/var/log/b.log"),
+    ),
+    ("logs.format", "traefik-json", "logs_format", "traefik-json"),
+    ("logs.warm-up", "30s", "warm_seconds", 30.0),
 ]
 
 # (key, command-line value, part of the message after "argument --key: ")
@@ -95,6 +108,12 @@ BAD_FLAGS = [
     ("kube.backoff-initial", "-1", 'got "-1"'),
     ("kube.backoff-max", "", 'got ""'),
     ("rollout.stall-timeout", "later", 'got "later"'),
+    ("logs.kubernetes.namespace", "Ingress_Nginx", 'must be a namespace name, got "Ingress_Nginx"'),
+    ("logs.kubernetes.selector", " ", "must be a label selector"),
+    ("logs.kubernetes.container", "Controller!", 'must be a container name, got "Controller!"'),
+    ("logs.format", "apache", "must be one of auto, nginx"),
+    ("logs.files", "access.log", 'must be absolute paths; "access.log" is not one'),
+    ("logs.warm-up", "soon", 'got "soon"'),
 ]
 
 
@@ -142,6 +161,12 @@ def test_no_flags_gives_documented_defaults() -> None:
         backoff_initial=0.8,
         backoff_max=30.0,
         stall_timeout=300.0,
+        logs_namespace="",
+        logs_selector="app.kubernetes.io/name=ingress-nginx",
+        logs_container="controller",
+        logs_files=(),
+        logs_format="auto",
+        warm_seconds=10.0,
     )
 
 
@@ -164,6 +189,17 @@ GOOD_FILE_VALUES = [
     ("kube.backoff-initial", "100ms", "backoff_initial", 0.1),
     ("kube.backoff-max", "2m", "backoff_max", 120.0),
     ("rollout.stall-timeout", "90s", "stall_timeout", 90.0),
+    ("logs.kubernetes.namespace", "traefik", "logs_namespace", "traefik"),
+    (
+        "logs.kubernetes.selector",
+        "app.kubernetes.io/name=traefik",
+        "logs_selector",
+        "app.kubernetes.io/name=traefik",
+    ),
+    ("logs.kubernetes.container", "envoy", "logs_container", "envoy"),
+    ("logs.files", ["/var/log/a.log"], "logs_files", ("/var/log/a.log",)),
+    ("logs.format", "envoy", "logs_format", "envoy"),
+    ("logs.warm-up", 15, "warm_seconds", 15.0),
 ]
 
 # (key, YAML value, what follows 'key "<key>" ' in the message)
@@ -186,6 +222,12 @@ BAD_FILE_VALUES = [
     ("kube.backoff-initial", [1], "got [1]"),
     ("kube.backoff-max", False, "got false"),
     ("rollout.stall-timeout", -5, "got -5"),
+    ("logs.kubernetes.namespace", 7, "got 7"),
+    ("logs.kubernetes.selector", None, "got null"),
+    ("logs.kubernetes.container", ["a"], 'got ["a"]'),
+    ("logs.files", {"a": 1}, "must be a comma-separated string or a list of paths"),
+    ("logs.format", "json", "must be one of auto"),
+    ("logs.warm-up", "0s", 'got "0s"'),
 ]
 
 
