@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from exporter.rollout.families import ALL_FAMILIES
+from exporter.ingress.families import INGRESS_FAMILIES
+from exporter.rollout.families import ALL_FAMILIES as ROLLOUT_FAMILIES
+
+ALL_FAMILIES = ROLLOUT_FAMILIES + INGRESS_FAMILIES
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
 
