@@ -95,7 +95,11 @@ _status_decoder = msgspec.json.Decoder(Status)
 
 
 class Reflector(Generic[T]):
-    """Keeps `store` equal to the API's view of one kind (in one namespace, or all)."""
+    """Keeps `store` equal to the API's view of one kind (in one namespace, or all).
+
+    With `label_selector` the view is the matching objects only; the server filters both
+    the list and the watch, and an object that stops matching arrives as DELETED.
+    """
 
     def __init__(
         self,
@@ -105,6 +109,7 @@ class Reflector(Generic[T]):
         *,
         settings: WatchSettings,
         namespace: str | None = None,
+        label_selector: str | None = None,
         stats: WatchStats | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -114,6 +119,7 @@ class Reflector(Generic[T]):
         self._settings = settings
         self._namespace = namespace
         self._path = resource.collection_path(namespace)
+        self._selection = {"labelSelector": label_selector} if label_selector else {}
         self._decoder = msgspec.json.Decoder(resource.projection)
         typed_event = TypedWatchEvent[resource.projection]  # type: ignore[name-defined]
         self._typed_event_decoder = msgspec.json.Decoder(typed_event)
@@ -185,7 +191,7 @@ class Reflector(Generic[T]):
         objects: list[T] = []
         continue_token = ""
         while True:
-            params = {"limit": str(self._settings.page_size)}
+            params = {"limit": str(self._settings.page_size), **self._selection}
             if continue_token:
                 params["continue"] = continue_token
             try:
@@ -234,6 +240,7 @@ class Reflector(Generic[T]):
             "resourceVersion": resource_version,
             "allowWatchBookmarks": "true",
             "timeoutSeconds": str(max(1, int(timeout))),
+            **self._selection,
         }
         stream = self._client.stream(
             self._path, params, inactivity_timeout=self._settings.inactivity_timeout

@@ -14,11 +14,14 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import msgspec
 
 from exporter.sim.clock import Clock, WallClock, rfc3339
+from exporter.sim.logs import LogStore
+from exporter.sim.pod_network import PodNetwork
 from exporter.sim.resources import RESOURCES, JsonObj, resource_type
 
 EventType = Literal["ADDED", "MODIFIED", "DELETED"]
@@ -133,6 +136,10 @@ class Cluster:
 
     Writes are synchronous and happen on the event loop thread, so a watch handler can
     subscribe and read the backlog without another write slipping in between.
+
+    It also owns what lives beside the objects on real nodes: container logs (`logs`,
+    written with `append_log`) and pod addresses (`pod_network`). Both follow the pod
+    objects: deleting a pod ends its logs and frees its address.
     """
 
     def __init__(
@@ -152,6 +159,8 @@ class Cluster:
         self._subscriptions: set[Subscription] = set()
         self._rv_waiters: builtins.list[tuple[int, asyncio.Future[None]]] = []
         self._creations: dict[tuple[str, str], int] = {}
+        self.logs = LogStore()
+        self.pod_network = PodNetwork()
 
     @property
     def resource_version(self) -> int:
@@ -259,7 +268,36 @@ class Cluster:
         old = self._store(resource).get(key)
         if old is None:
             return None
+        if resource == "pods":
+            self.logs.end_pod(namespace, name)
+            status = old.get("status", {})
+            addresses = {entry["ip"] for entry in status.get("podIPs") or ()}
+            for address in addresses | ({status["podIP"]} if status.get("podIP") else set()):
+                self.pod_network.release(address, namespace=namespace, name=name)
         return self._commit(resource, key, "DELETED", clone(old), old)
+
+    def append_log(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        line: str,
+        at: datetime | None = None,
+    ) -> None:
+        """Write `line` to a container's log, stamped `at` (default: the cluster's now).
+
+        Text with newlines becomes several lines with the same stamp. The pod and the
+        container must exist: a scenario writing to nothing is a bug in the scenario.
+        """
+        obj = self._store("pods").get(f"{namespace}/{pod}")
+        if obj is None:
+            raise NotFoundError(f"pods {namespace}/{pod} not found")
+        if container not in {c["name"] for c in obj["spec"].get("containers", [])}:
+            raise NotFoundError(f"container {container} is not valid for pod {pod}")
+        log = self.logs.log(namespace, pod, container)
+        stamp = self.clock.now() if at is None else at
+        for text in line.split("\n"):
+            log.append(text, stamp)
 
     def restart(self, *, rv_reset: bool = False) -> None:
         """Simulate an apiserver restart or etcd restore: history gone, watches ended.

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
-Verb = Literal["list", "watch"]
+Verb = Literal["list", "watch", "log"]
+"""`log` is a pod's log subresource; its faults count log lines as events."""
 
 
 class FaultKind(Enum):
     DROP_MID_STREAM = "drop_mid_stream"
-    """Abort the TCP connection after `after_events` watch events."""
+    """Abort the TCP connection after `after_events` watch events (or log lines)."""
     DROP_MID_LINE = "drop_mid_line"
-    """Write half of the next JSON line after `after_events` events, then abort."""
+    """Write half of the next line after `after_events` events (or log lines), then abort."""
     GONE_HTTP = "gone_http"
     """Answer the watch with HTTP 410 Status instead of a stream."""
     GONE_EVENT = "gone_event"
@@ -39,14 +40,14 @@ class FaultKind(Enum):
 
 
 _VERBS: dict[FaultKind, frozenset[Verb]] = {
-    FaultKind.DROP_MID_STREAM: frozenset({"watch"}),
-    FaultKind.DROP_MID_LINE: frozenset({"watch"}),
+    FaultKind.DROP_MID_STREAM: frozenset({"watch", "log"}),
+    FaultKind.DROP_MID_LINE: frozenset({"watch", "log"}),
     FaultKind.GONE_HTTP: frozenset({"watch"}),
     FaultKind.GONE_EVENT: frozenset({"watch"}),
     FaultKind.EXPIRE_CONTINUE: frozenset({"list"}),
-    FaultKind.TOO_MANY_REQUESTS: frozenset({"list", "watch"}),
-    FaultKind.SERVER_ERROR: frozenset({"list", "watch"}),
-    FaultKind.STALL: frozenset({"list", "watch"}),
+    FaultKind.TOO_MANY_REQUESTS: frozenset({"list", "watch", "log"}),
+    FaultKind.SERVER_ERROR: frozenset({"list", "watch", "log"}),
+    FaultKind.STALL: frozenset({"list", "watch", "log"}),
     FaultKind.RAW_LINES: frozenset({"watch"}),
 }
 
@@ -127,23 +128,33 @@ class Faults:
         return fault
 
     def drop_mid_stream(
-        self, after_events: int = 0, *, resource: str | None = None, times: int = 1
+        self,
+        after_events: int = 0,
+        *,
+        resource: str | None = None,
+        verb: Verb | None = None,
+        times: int = 1,
     ) -> Fault:
         return self._add(
             FaultKind.DROP_MID_STREAM,
             resource=resource,
-            verb=None,
+            verb=verb,
             times=times,
             after_events=after_events,
         )
 
     def drop_mid_line(
-        self, after_events: int = 0, *, resource: str | None = None, times: int = 1
+        self,
+        after_events: int = 0,
+        *,
+        resource: str | None = None,
+        verb: Verb | None = None,
+        times: int = 1,
     ) -> Fault:
         return self._add(
             FaultKind.DROP_MID_LINE,
             resource=resource,
-            verb=None,
+            verb=verb,
             times=times,
             after_events=after_events,
         )

@@ -2,7 +2,7 @@
 
 An aiohttp app on loopback that answers like kube-apiserver: bearer-token auth, RBAC-style
 403s, 404 for groups it does not serve, LIST with consistent pagination, WATCH streams,
-minimal discovery, and faults injected on command. It serves GET only; the cluster is
+pod logs, minimal discovery, and faults injected on command. It serves GET only; the cluster is
 changed through `Cluster`, never over HTTP.
 """
 
@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable, Iterable
 import msgspec
 from aiohttp import web
 
-from exporter.sim import discovery, query, status
+from exporter.sim import discovery, log_serving, query, status
 from exporter.sim.cluster import Cluster, Subscription
 from exporter.sim.faults import Fault, FaultKind, Faults, RecordedRequest, Verb
 from exporter.sim.listing import ListRequest, serve_list
+from exporter.sim.log_serving import LOG_SUBRESOURCE, LogRequest, serve_log
 from exporter.sim.resources import RESOURCES, JsonObj, ResourceType, resource_type
 from exporter.sim.watching import WatchRequest, WatchSettings, serve_watch
 
@@ -90,8 +91,12 @@ class SimulatedApiServer:
         (self._unserved.discard if served else self._unserved.add)(resource)
 
     def set_forbidden(self, resource: str, forbidden: bool = True) -> None:
-        """Forbidden resources answer 403, as when RBAC grants the client nothing on them."""
-        resource_type(resource)
+        """Forbidden resources answer 403, as when RBAC grants the client nothing on them.
+
+        `pods/log` forbids reading logs only, as a Role granting `pods` but not `pods/log`.
+        """
+        if resource != LOG_SUBRESOURCE:
+            resource_type(resource)
         (self._forbidden.add if forbidden else self._forbidden.discard)(resource)
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -144,6 +149,7 @@ class SimulatedApiServer:
             get(prefix + "/{resource}", self._collection)
             get(prefix + "/namespaces/{namespace}/{resource}", self._collection)
             get(prefix + "/namespaces/{namespace}/{resource}/{name}", self._object)
+        get("/api/{version}/namespaces/{namespace}/pods/{name}/log", self._log)
         return app
 
     @web.middleware
@@ -276,6 +282,29 @@ class SimulatedApiServer:
         await response.write(_ENCODER.encode(body))
         await response.write_eof()
         return response
+
+    async def _log(self, request: web.Request) -> web.StreamResponse:
+        info = request.match_info
+        pods = RESOURCES["pods"]
+        if info["version"] != pods.version or pods.plural in self._unserved:
+            raise status.path_not_found()
+        namespace, name = info["namespace"], info["name"]
+        if LOG_SUBRESOURCE in self._forbidden:
+            raise log_serving.forbidden(self.user, namespace, name)
+        fault = self._take_fault(request, pods, "log")
+        options = LogRequest.parse(request.query, name)
+        pod = self.cluster.get(pods.plural, namespace, name)
+        if pod is None:
+            raise status.object_not_found(pods, name)
+        return await serve_log(
+            request,
+            self.cluster.logs,
+            self.cluster.clock,
+            pod,
+            options,
+            fault,
+            self._stopping,
+        )
 
     async def _object(self, request: web.Request) -> web.Response:
         rt, namespace = self._resolve(request, "get")

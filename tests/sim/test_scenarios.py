@@ -105,6 +105,15 @@ CHECKPOINTS: dict[str, list[str]] = {
         "create-failing",
         "deadline-exceeded",
     ],
+    "ingress_502_rollout": [
+        "steady",
+        "steady-for-a-while",
+        "rollout-started",
+        "old-pods-terminating",
+        "rolled-out",
+        "ip-reused",
+        "reused-ip-serving",
+    ],
 }
 """The named checkpoints of every scenario, in order."""
 

@@ -193,7 +193,6 @@ class Kubelet:
         self._behaviour = behaviour
         self._config_maps = config_maps
         self.nodes = nodes
-        self._next_ip = 0
         self._pulls: dict[str, tuple[int, datetime, datetime]] = {}
         """Per pod uid: failed pulls so far, when the back-off ends, the next pod sync."""
 
@@ -387,6 +386,9 @@ class Kubelet:
             self._write(pod, lambda p: become_ready(p, now))
 
     def _allocate_ip(self, pod: JsonObj) -> str:
-        self._next_ip += 1
-        node_index = self.nodes.index(pod["spec"]["nodeName"])
-        return f"10.244.{node_index}.{self._next_ip % 250 + 2}"
+        """From the cluster's pod network, so addresses stay unique across every control
+        plane (scenario) sharing the cluster and are freed when the pod is gone."""
+        meta = pod["metadata"]
+        return self._cluster.pod_network.allocate(
+            pod["spec"]["nodeName"], meta["namespace"], meta["name"]
+        )

@@ -7,6 +7,7 @@ docs/simulator.md lists them with their checkpoints and the objects they create.
 from exporter.sim.scenarios.daemonsets import daemonset_rollout
 from exporter.sim.scenarios.deployment_changes import paused_deployment, rollback, scale_only
 from exporter.sim.scenarios.fleet import create_fleet
+from exporter.sim.scenarios.ingress import ingress_502_rollout
 from exporter.sim.scenarios.rollouts import (
     oom_loop,
     rollout_completes,
@@ -48,6 +49,7 @@ SCENARIOS: dict[str, Scenario] = {
         missing_configmap,
         unschedulable,
         quota_exceeded,
+        ingress_502_rollout,
     )
 }
 
@@ -63,6 +65,7 @@ __all__ = [
     "create_fleet",
     "daemonset_rollout",
     "image_pull_failure",
+    "ingress_502_rollout",
     "missing_configmap",
     "oom_loop",
     "paused_deployment",

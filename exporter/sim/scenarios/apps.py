@@ -32,10 +32,19 @@ def deploy(
     selector: dict[str, str] | None = None,
     service_selector: dict[str, str] | None = None,
     progress_deadline_seconds: int = 600,
+    max_surge: int | str = "25%",
+    max_unavailable: int | str = "25%",
+    node: str | None = None,
 ) -> JsonObj:
-    """Create a Deployment and a ClusterIP Service in front of it."""
+    """Create a Deployment and a ClusterIP Service in front of it.
+
+    `node` pins the pods to one node (a required node affinity on its name, what a
+    `kubernetes.io/hostname` nodeSelector amounts to).
+    """
     pod_labels = labels or {"app": name}
     template = objects.pod_template(pod_labels, [objects.container(name, image)])
+    if node is not None:
+        template["spec"]["affinity"] = objects.daemon_affinity(node)
     created = cluster.create(
         "deployments",
         objects.deployment(
@@ -44,6 +53,8 @@ def deploy(
             template,
             replicas=replicas,
             selector=selector,
+            max_surge=max_surge,
+            max_unavailable=max_unavailable,
             progress_deadline_seconds=progress_deadline_seconds,
         ),
     )
