@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +15,7 @@ from aiohttp import web
 from exporter import __version__
 from exporter.index.cluster import ClusterIndex
 from exporter.ingress.attribution import IngressAttributor
+from exporter.ingress.sources import FileTailer, KubernetesLogSource, replay
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.kube.reflector import Reflector, WatchSettings
@@ -61,6 +62,7 @@ class Exporter:
         self.self_metrics.track_logs(self.ingress, clock)
         self._tick_interval = tick_interval
         self._flush_scheduled = False
+        self._log_sources: list[Callable[[], Coroutine[Any, Any, None]]] = []
         stores = self.index.by_plural()
         self.reflectors: list[Reflector[Any]] = []
         for resource in resources:
@@ -71,6 +73,10 @@ class Exporter:
                 )
                 self.self_metrics.watches.track(reflector.stats, store.__len__)
                 self.reflectors.append(reflector)
+
+    def add_log_source(self, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A log source's `run`, started with the reflectors; it feeds `self.ingress`."""
+        self._log_sources.append(run)
 
     def is_ready(self) -> bool:
         """True once every reflector listed once (or found its kind unavailable)."""
@@ -108,6 +114,8 @@ class Exporter:
             for reflector in self.reflectors:
                 group.create_task(reflector.run(), name=f"reflector/{reflector.stats.kind}")
             group.create_task(self._derive(), name="derive")
+            for run in self._log_sources:
+                group.create_task(run(), name="log-source")
 
 
 def watch_settings(settings: Settings) -> WatchSettings:
@@ -161,5 +169,45 @@ async def serve(settings: Settings) -> None:
         exporter = Exporter(
             client, settings=watch_settings(settings), namespaces=settings.namespaces
         )
+        add_log_sources(exporter, client, settings)
         async with listening(exporter, settings):
             await exporter.run()
+
+
+async def replay_file(settings: Settings, path: str) -> bytes:
+    """`rollout-exporter replay FILE`: list the cluster, attribute the file's lines once
+    against it, and return the ingress families' exposition (for incident review)."""
+    credentials = load_credentials(kubeconfig=settings.kubeconfig, context=settings.kube_context)
+    async with ApiClient(credentials) as client:
+        exporter = Exporter(
+            client,
+            settings=watch_settings(settings),
+            namespaces=settings.namespaces,
+            warm_seconds=settings.warm_seconds,
+            log_format=settings.logs_format,
+        )
+        async with asyncio.TaskGroup() as group:
+            watching = group.create_task(exporter.run())
+            await asyncio.gather(*(r.synced.wait() for r in exporter.reflectors))
+            exporter.rollouts.mark_synced()
+            exporter.rollouts.flush()
+            await replay(path, exporter.ingress)
+            exporter.ingress.flush()
+            watching.cancel()
+        families = [*exporter.ingress.families.values()]
+        return b"".join(f.header(openmetrics=False) + f.body() for f in families)
+
+
+def add_log_sources(exporter: Exporter, client: ApiClient, settings: Settings) -> None:
+    """Ingress access logs from the API (controller Pods' logs) and/or files."""
+    if settings.logs_namespace:
+        source = KubernetesLogSource(
+            client,
+            exporter.ingress,
+            namespace=settings.logs_namespace,
+            label_selector=settings.logs_selector,
+            container=settings.logs_container or None,
+        )
+        exporter.add_log_source(source.run)
+    if settings.logs_files:
+        exporter.add_log_source(FileTailer(settings.logs_files, exporter.ingress).run)

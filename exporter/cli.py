@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     add_arguments(demo)
+    replay = commands.add_parser(
+        "replay",
+        help="attribute an access log file (or - for stdin) once against the cluster and "
+        "print the ingress metrics",
+        allow_abbrev=False,
+    )
+    replay.add_argument("file", metavar="FILE", help="access log file, or - for stdin")
+    add_arguments(replay)
     demo.add_argument(
         "--demo.speed",
         dest="demo_speed",
@@ -73,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from exporter.app import serve
 
             _run_until_signalled(serve(settings))
+        elif args.command == "replay":
+            from exporter.app import replay_file
+
+            sys.stdout.buffer.write(asyncio.run(replay_file(settings, args.file)))
         else:
             from exporter.demo import run_demo
 

@@ -15,7 +15,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from exporter.app import Exporter, listening, watch_settings
+from exporter.app import Exporter, add_log_sources, listening, watch_settings
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.settings import Settings
@@ -26,6 +26,9 @@ from exporter.sim.scenarios import SCENARIOS, Scenario, create_fleet
 from exporter.sim.server import SimulatedApiServer
 
 log = logging.getLogger(__name__)
+
+INGRESS_NAMESPACE = "ingress-nginx"
+"""Where the `ingress_502_rollout` scenario runs its ingress-nginx controller."""
 
 _PAUSE_BETWEEN_RUNS = 30.0
 """Simulated seconds a finished scenario stays visible before it starts over."""
@@ -97,6 +100,11 @@ async def run_demo(settings: Settings, *, speed: float = 1.0) -> None:
                     stall_timeout=settings.stall_timeout,
                     clock=lambda: cluster.clock.now().timestamp(),
                 )
+                demo_logs = dataclasses.replace(
+                    settings,
+                    logs_namespace=settings.logs_namespace or INGRESS_NAMESPACE,
+                )
+                add_log_sources(exporter, client, demo_logs)
                 async with listening(exporter, settings) as url, asyncio.TaskGroup() as tasks:
                     for scenario in SCENARIOS.values():
                         tasks.create_task(loop_scenario(cluster, scenario, speed))

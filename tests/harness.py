@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exporter.app import Exporter, listening
+from exporter.app import Exporter, add_log_sources, listening
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.kube.reflector import WatchSettings
@@ -48,6 +48,7 @@ async def running_exporter(
     settings: WatchSettings = FAST,
     resources: Sequence[Resource[Any]] = WATCHED,
     namespaces: Sequence[str] = (),
+    log_settings: Settings | None = None,
     **options: Any,
 ) -> AsyncIterator[RunningExporter]:
     """An exporter connected through a kubeconfig file, its reflectors and HTTP server up."""
@@ -57,6 +58,8 @@ async def running_exporter(
         exporter = Exporter(
             client, settings=settings, namespaces=namespaces, resources=resources, **options
         )
+        if log_settings is not None:
+            add_log_sources(exporter, client, log_settings)
         http = Settings(listen_address="127.0.0.1:0")
         async with listening(exporter, http) as url:
             task = asyncio.create_task(exporter.run())

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from exporter.ingress.families import INGRESS_FAMILIES
 from exporter.rollout.families import ALL_FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,9 @@ def test_demo_serves_nonzero_self_metrics(demo: Demo) -> None:
 def test_every_rollout_family_moves_during_the_scenarios(demo: Demo) -> None:
     """Each family shows a non-zero sample at some point while the scenarios loop."""
     suffix = {"counter": "_total", "histogram": "_count", "info": "_info"}
-    wanted = {spec.name + suffix.get(spec.type, "") for spec in ALL_FAMILIES}
+    wanted = {
+        spec.name + suffix.get(spec.type, "") for spec in (*ALL_FAMILIES, *INGRESS_FAMILIES)
+    }
     moved: set[str] = set()
     deadline = time.monotonic() + 150
     while time.monotonic() < deadline and moved != wanted:
