@@ -357,8 +357,10 @@ def ingress_errors(dashboard: builders.Dashboard) -> builders.Dashboard:
                 "5xx during rollouts in the time range",
                 "Workloads whose rollouts cost users 5xx within the time range, by cause.",
                 instant(
+                    # grew(), not increase(): a 5xx burst creates its series with the
+                    # burst already counted, and increase() drops a series' first sample.
                     "sum by (namespace, workload_kind, workload, cause) "
-                    f"(increase({during}[$__range])) > 0"
+                    f"({grew(during, '$__range')}) > 0"
                 ),
                 columns=[
                     NAMESPACE,

@@ -24,9 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from exporter.settings import Settings
 from exporter.sim.clock import ScaledClock
 from exporter.sim.cluster import Cluster
 from exporter.sim.scenarios import SCENARIOS
+from exporter.sim.scenarios.ingress_traffic import CONTROLLER_NAMESPACE
 from tests.dashboards.prometheus import Prometheus, QueryError, running_prometheus
 from tests.dashboards.queries import queries, variables
 from tests.harness import eventually, new_sim, running_exporter
@@ -39,29 +41,13 @@ PLAYED = (
     "oom_loop",
     "selector_label_rename",
     "paused_deployment",
+    "ingress_502_rollout",
 )
 WORKLOAD = "web"
 """Every scenario's Deployment."""
 SCRAPE = 1.0
 RATE_INTERVAL = "4s"
 """What Grafana computes for a 1 s scrape interval: max(step + scrape, 4 x scrape)."""
-
-EXPECTED_EMPTY_UNTIL_INGRESS = frozenset(
-    {
-        # The ingress counters have series only once the exporter reads an ingress
-        # controller's access log; the simulator does not emit access logs yet (issue 5:
-        # "the demo's bad-rollout scenario emits access and error lines"). When it does,
-        # these panels return data, the last test below fails, and this set must shrink.
-        ("Rollouts / Overview", "5xx during rollouts by workload and cause"),
-        ("Rollouts / Overview", "5xx share of requests, during rollouts and not"),
-        ("Rollouts / Overview", "5xx during rollouts in the time range"),
-        ("Rollouts / Workload", "5xx by revision"),
-        ("Rollouts / Workload", "5xx by Pod state"),
-        ("Rollouts / Workload", "5xx by cause"),
-        ("Rollouts / Workload", "Requests by status"),
-        ("Rollouts / Workload", "5xx share of requests"),
-    }
-)
 
 
 def namespace_of(scenario: str) -> str:
@@ -84,7 +70,10 @@ async def play_and_query(workdir: Path, log_path: Path) -> Run:
     async with (
         new_sim(cluster) as server,
         running_exporter(
-            server, workdir, clock=lambda: cluster.clock.now().timestamp()
+            server,
+            workdir,
+            clock=lambda: cluster.clock.now().timestamp(),
+            log_settings=Settings(logs_namespace=CONTROLLER_NAMESPACE),
         ) as exporter,
     ):
         await eventually(lambda: exporter.exporter.rollouts.synced, what="exporter synced")
@@ -142,25 +131,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return asyncio.run(play_and_query(workdir, log))
 
 
-def ingress_panels() -> set[tuple[str, str]]:
-    return {(q.dashboard, q.label) for q in queries() if "rollout_ingress_" in q.expr}
-
-
-def test_expected_empty_set_names_exactly_the_ingress_panels() -> None:
-    assert ingress_panels() == EXPECTED_EMPTY_UNTIL_INGRESS
-
-
 def test_prometheus_accepts_every_query(run: Run) -> None:
     assert run.errors == []
 
 
 def test_every_panel_returns_data_in_some_scenario(run: Run) -> None:
-    empty = sorted(run.empty() - EXPECTED_EMPTY_UNTIL_INGRESS)
+    empty = sorted(run.empty())
     listing = "\n".join(f"  {dashboard}: {panel}" for dashboard, panel in empty)
     assert not empty, f"{len(empty)} panel queries returned no series:\n{listing}"
-
-
-def test_ingress_panels_stay_empty_until_ingress_attribution_is_simulated(run: Run) -> None:
-    """Strict: an ingress panel with data means EXPECTED_EMPTY_UNTIL_INGRESS is stale."""
-    filled = sorted(EXPECTED_EMPTY_UNTIL_INGRESS - run.empty())
-    assert not filled, f"these now return data, remove them from the set: {filled}"
