@@ -2,7 +2,8 @@
 
 The simulated API server plays a few scenarios at once, each in its own namespace with a
 Deployment `web` (a rollout that completes, one stuck on readiness, an OOM loop, a
-selector that stops matching, a paused rollout); the exporter watches it; Debian's
+selector that stops matching, a paused rollout, a rollout that costs 502s behind
+ingress-nginx); the exporter watches it and follows the controller's log; Debian's
 Prometheus scrapes the exporter every second. Afterwards every query of the committed
 dashboards is run the way Grafana runs it — range queries over the run for time series
 and annotations, instant queries at its end for tables and variables — once per
