@@ -181,6 +181,11 @@ CASES = {
         f'rollout_ingress_5xx_total{{{WEB},revision="",pod_state="unknown",'
         'cause="no_endpoints",during_rollout="true"} 1',
     ),
+    "503 behind a Service whose selector matches nothing": (
+        [(120, access(503, "-", "-", upstream="default-web-legacy-80", length="-", seconds="-"))],
+        'rollout_ingress_5xx_total{namespace="",workload_kind="",workload="",revision="",'
+        'pod_state="unknown",cause="no_endpoints",during_rollout="false"} 1',
+    ),
     "an IP no Pod ever had, behind no known Service": (
         [(120, access(502, "10.9.9.9:8080", "502", upstream="elsewhere-api-80"))],
         'rollout_ingress_5xx_total{namespace="",workload_kind="",workload="",revision="",'
