@@ -13,9 +13,22 @@ cluster's other timestamps are off the wall clock by up to (SPEED - 1) times the
 since then, which no alert of this run depends on (no container is OOMKilled, every
 Service keeps ready endpoints after its first second).
 
+Ingress. The 502s of a bad rollout (`ingress_502_rollout`, INGRESS) play in a cluster of
+their own, watched by a second exporter that also follows the ingress-nginx controller's
+log: Prometheus only sees a counter rise, not a series appear with its first value, so
+the scenario runs through its setup at once, the second exporter's /metrics comes up
+(and is scraped) before the rollout, and the steps in which the old Pods terminate take
+INGRESS_STEP wall seconds each; the scenario sends INGRESS_RATE requests/s then, in
+steps of INGRESS_TICK simulated seconds. RolloutIngress5xxDuringRollout keeps its
+threshold; its `for` is shortened through the chart's documented alertOverrides. The
+time of this cluster is unrelated to the wall clock: no rule of the ingress alerts
+compares timestamps with time().
+
 Namespaces. Each plays one scenario. `e2e-control-*` namespaces are scraped by their own
 job, which drops the series under test (the start timestamp, the attributed 5xx): a
-negative control showing that a page comes from what the exporter exports.
+negative control showing that a page comes from what the exporter exports. The ingress
+scenario runs once (a cluster has one ingress-nginx controller): its control,
+CONTROL_INGRESS, is a copy of INGRESS that the control job makes by relabeling.
 """
 
 from __future__ import annotations
@@ -32,7 +45,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from exporter.app import Exporter, listening
+from exporter.app import Exporter, add_log_sources, listening
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.kube.reflector import WatchSettings
@@ -40,12 +53,15 @@ from exporter.settings import Settings
 from exporter.sim.clock import EPOCH, ManualClock, ScaledClock, parse_time
 from exporter.sim.cluster import Cluster
 from exporter.sim.kubeconfig import write_kubeconfig
-from exporter.sim.scenarios import Scenario, rollout_completes, rollout_stuck_readiness
+from exporter.sim.scenarios import TICK, Scenario, rollout_completes, rollout_stuck_readiness
+from exporter.sim.scenarios.ingress import ingress_502_rollout_with
+from exporter.sim.scenarios.ingress_traffic import CONTROLLER_NAMESPACE
 from tests.e2e.daemons import Daemon, alertmanager, free_port, prometheus
 from tests.e2e.receivers import CHAT_PATH, PAGERDUTY_PATH, Receivers, receiving
-from tests.harness import TOKEN, new_sim
-from tests.rules.chart_rules import chart_rule_groups
-from tests.rules.rulefiles import ALERTMANAGER_EXAMPLE
+from tests.harness import TOKEN, eventually, new_sim
+from tests.helm.chart import render
+from tests.helm.conftest import make_repository
+from tests.rules.rulefiles import ALERTMANAGER_EXAMPLE, RULES
 
 SPEED = 60.0
 """Simulated seconds per wall second."""
@@ -64,13 +80,28 @@ CONTROL_PATTERN = "e2e-control-.+"
 UNDER_TEST = ("rollout_started_timestamp_seconds", "rollout_ingress_5xx_total")
 """What the control job drops: the series the pages of this run depend on."""
 
+INGRESS_RATE = 20.0
+"""Requests/s of the ingress scenario: some ten 502s per step while old Pods terminate."""
+INGRESS_TICK = 0.5
+"""Simulated seconds per step of the ingress scenario while its old Pods terminate."""
+INGRESS_STEP = 1.5
+"""Wall seconds per such step: at least one scrape between two steps."""
+INGRESS_SPEED = 10.0
+"""Simulated seconds per wall second of the ingress scenario's other steps, once it is
+scraped."""
+INGRESS_502_FOR = "0s"
+"""alertOverrides.RolloutIngress5xxDuringRollout.for in this run (1m shipped)."""
+
 PLAYS: dict[str, Scenario] = {
     STUCK: rollout_stuck_readiness,
     CLEAN: rollout_completes,
     CONTROL_STUCK: rollout_stuck_readiness,
+    INGRESS: ingress_502_rollout_with(rate=INGRESS_RATE, sync_delay=2.0, tick=INGRESS_TICK),
 }
-"""Which scenario each namespace plays; all start together. (The ingress attribution of
-issue 5 adds its bad-rollout scenario here for INGRESS and CONTROL_INGRESS.)"""
+"""Which scenario each namespace plays; all start together. INGRESS plays in the ingress
+cluster; CONTROL_INGRESS is its relabeled copy (prometheus_config)."""
+INGRESS_PLAYS = (INGRESS,)
+"""The namespaces of PLAYS that play in the ingress cluster."""
 
 ROUTING_KEY = "e2e0routing0key0not0a0secret0000"
 WATCH = WatchSettings(backoff_initial=0.05, backoff_max=1.0)
@@ -99,12 +130,12 @@ def aligned_clock(speed: float, lead_in: float) -> ScaledClock:
     return ScaledClock(speed, now - timedelta(seconds=lead_in * (1 - 1 / speed)))
 
 
-def prometheus_config(exporter: str, alertmanager: str) -> dict[str, Any]:
+def prometheus_config(exporters: list[str], alertmanager: str) -> dict[str, Any]:
     def job(name: str, relabel: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "job_name": name,
             "honor_labels": True,  # the exporter's `namespace` is the workload's
-            "static_configs": [{"targets": [exporter]}],
+            "static_configs": [{"targets": exporters}],
             "metric_relabel_configs": relabel,
         }
 
@@ -120,6 +151,13 @@ def prometheus_config(exporter: str, alertmanager: str) -> dict[str, Any]:
             job(
                 "rollout-exporter-control",
                 [
+                    # The control copy of INGRESS (only it plays there).
+                    {
+                        "source_labels": ["namespace"],
+                        "regex": INGRESS,
+                        "target_label": "namespace",
+                        "replacement": CONTROL_INGRESS,
+                    },
                     {"source_labels": ["namespace"], "regex": CONTROL_PATTERN, "action": "keep"},
                     {
                         "source_labels": ["__name__"],
@@ -169,6 +207,22 @@ async def running_alertmanager(workdir: Path) -> AsyncIterator[tuple[Daemon, Rec
             yield daemon, receivers
 
 
+def rule_groups(workdir: Path) -> list[dict[str, Any]]:
+    """spec.groups of the PrometheusRule the chart renders from rules/, with this run's
+    documented overrides: the RolloutTooLong threshold and the RolloutIngress5xxDuringRollout
+    `for`."""
+    chart = make_repository(workdir, rules=RULES, dashboards=None)
+    values = {
+        "prometheusRule": {
+            "thresholds": {"rolloutDurationSeconds": ROLLOUT_DURATION_THRESHOLD},
+            "alertOverrides": {"RolloutIngress5xxDuringRollout": {"for": INGRESS_502_FOR}},
+        }
+    }
+    (rule,) = render(chart, values).of_kind("PrometheusRule")
+    groups: list[dict[str, Any]] = rule["spec"]["groups"]
+    return groups
+
+
 @dataclass
 class Stack:
     prometheus: Daemon
@@ -205,18 +259,69 @@ async def _stop(tasks: list[asyncio.Task[None]]) -> None:
             raise outcome
 
 
+def _consumed(exporter: Exporter, cluster: Cluster) -> bool:
+    """Every line the ingress controller wrote so far went through the exporter."""
+    source = exporter.ingress.sources.get("kubernetes")
+    written = sum(
+        len(cluster.logs.log(CONTROLLER_NAMESPACE, pod["metadata"]["name"], "controller").lines())
+        for pod in cluster.list("pods", CONTROLLER_NAMESPACE)
+    )
+    return source is not None and source.lines >= written
+
+
+async def _play_ingress(
+    scenario: Scenario, namespace: str, cluster: Cluster, exporter: Exporter, port: int
+) -> None:
+    """Play `scenario` on the ManualClock of `cluster`: its setup at once; then, before
+    its rollout, serve `exporter` on `port` and let Prometheus scrape it; then the rest,
+    INGRESS_STEP wall seconds per step while the old Pods terminate."""
+    # The controller's Pod must be new to the exporter, which reads its log from the start.
+    await eventually(lambda: exporter.rollouts.synced, within=30.0, what="ingress exporter synced")
+    await asyncio.sleep(0.5)
+    run = scenario.start(cluster, namespace=namespace)
+    run.run_until("steady-for-a-while")
+    await eventually(lambda: _consumed(exporter, cluster), within=30.0, what="log lines consumed")
+    settings = Settings(listen_address=f"127.0.0.1:{port}")
+    async with listening(exporter, settings):
+        await asyncio.sleep(2.0)  # scraped before the rollout: the counters' baseline
+        terminating = False
+        while (checkpoint := run.step()) is not None:
+            if checkpoint.name != TICK:
+                terminating = checkpoint.name == "old-pods-terminating"
+            await asyncio.sleep(INGRESS_STEP if terminating else checkpoint.wait / INGRESS_SPEED)
+        await asyncio.Event().wait()  # serve until cancelled
+
+
+@contextlib.asynccontextmanager
+async def _ingress_exporter(workdir: Path) -> AsyncIterator[tuple[Cluster, Exporter]]:
+    """The ingress cluster and its exporter, following the controller's log too."""
+    cluster = Cluster(clock=ManualClock(), history_size=20_000)
+    async with new_sim(cluster) as server:
+        kubeconfig = write_kubeconfig(workdir / "kubeconfig-ingress", server.url, TOKEN)
+        credentials = load_credentials(kubeconfig=str(kubeconfig), context=None)
+        async with ApiClient(credentials) as client:
+            exporter = Exporter(
+                client,
+                settings=WATCH,
+                clock=lambda: cluster.clock.now().timestamp(),
+                tick_interval=0.5,
+            )
+            add_log_sources(exporter, client, Settings(logs_namespace=CONTROLLER_NAMESPACE))
+            yield cluster, exporter
+
+
 @contextlib.asynccontextmanager
 async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
     """Everything up, the scenarios of PLAYS started together; torn down in reverse."""
-    rules = chart_rule_groups(
-        workdir / "chart", {"rolloutDurationSeconds": ROLLOUT_DURATION_THRESHOLD}
-    )
-    write_yaml(workdir / "rules.yaml", {"groups": rules})
-    exporter_port = free_port()
+    write_yaml(workdir / "rules.yaml", {"groups": rule_groups(workdir / "chart")})
+    exporter_port, ingress_port = free_port(), free_port()
     async with running_alertmanager(workdir) as (am, receivers):
         config = write_yaml(
             workdir / "prometheus.yml",
-            prometheus_config(f"127.0.0.1:{exporter_port}", am.url.removeprefix("http://")),
+            prometheus_config(
+                [f"127.0.0.1:{exporter_port}", f"127.0.0.1:{ingress_port}"],
+                am.url.removeprefix("http://"),
+            ),
         )
         async with prometheus(config, workdir) as prom:
             lead_in = rollout_start_offset(rollout_stuck_readiness)
@@ -232,10 +337,22 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
                         tick_interval=0.5,
                     )
                     settings = Settings(listen_address=f"127.0.0.1:{exporter_port}")
-                    async with listening(exporter, settings) as url:
-                        tasks = [asyncio.create_task(exporter.run())]
+                    async with (
+                        listening(exporter, settings) as url,
+                        _ingress_exporter(workdir) as (ingress_cluster, ingress_exporter),
+                    ):
+                        tasks = [
+                            asyncio.create_task(exporter.run()),
+                            asyncio.create_task(ingress_exporter.run()),
+                        ]
                         tasks += [
-                            asyncio.create_task(scenario.run(cluster, namespace=name, speed=SPEED))
+                            asyncio.create_task(
+                                _play_ingress(
+                                    scenario, name, ingress_cluster, ingress_exporter, ingress_port
+                                )
+                                if name in INGRESS_PLAYS
+                                else scenario.run(cluster, namespace=name, speed=SPEED)
+                            )
                             for name, scenario in PLAYS.items()
                         ]
                         try:

@@ -180,18 +180,13 @@ async def test_without_the_exported_start_the_same_stuck_rollout_does_not_page(
     assert not stack.receivers.pagerduty.matching(pages_about(CONTROL_STUCK))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="needs the ingress attribution of issue 5; remove this marker when it lands",
-)
 async def test_502s_during_a_rollout_page_naming_the_revision_and_the_cause(stack: Stack) -> None:
     """Ingress 5xx attributed to a rollout page once; the control without them does not.
 
-    Issue 5 completes this test: it adds its bad-rollout scenario (old Pods hit after
-    termination, access and error lines through the simulated log endpoint) to
-    stack.PLAYS for INGRESS and CONTROL_INGRESS, and points the exporter's log source at
-    the simulator. The control job already drops rollout_ingress_5xx_total.
+    INGRESS plays ingress_502_rollout (old Pods hit after termination, access and error
+    lines through the simulated log endpoint) in the ingress cluster, whose exporter
+    follows the controller's log; CONTROL_INGRESS is its copy made by the control job,
+    which drops rollout_ingress_5xx_total.
     """
     assert INGRESS in PLAYS, "no scenario sends ingress traffic through the stack yet"
     page = await stack.receivers.pagerduty.wait_for(

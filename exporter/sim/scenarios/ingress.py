@@ -25,6 +25,7 @@ of 5 requests per second (`ingress_traffic`). The story, checkpoint by checkpoin
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from exporter.sim.resources import JsonObj
@@ -44,7 +45,9 @@ def _pods(ctx: ScenarioContext) -> list[JsonObj]:
     return ctx.cluster.list("pods", ctx.namespace)
 
 
-def _ingress_502_rollout(ctx: ScenarioContext) -> Script:
+def _ingress_502_rollout(
+    ctx: ScenarioContext, *, rate: float = 5.0, sync_delay: float = 2.0, tick: float = 2.0
+) -> Script:
     deploy(
         ctx.cluster,
         ctx.namespace,
@@ -59,14 +62,16 @@ def _ingress_502_rollout(ctx: ScenarioContext) -> Script:
         Backend(ctx.namespace, APP, 80, 8080),
         host=f"{APP}.{ctx.namespace}.example.com",
         start=ctx.cluster.clock.now() + timedelta(seconds=ROUTED_AFTER),
+        rate=rate,
+        sync_delay=sync_delay,
     )
     clock = ctx.cluster.clock
-    for checkpoint in _story(ctx, traffic):
+    for checkpoint in _story(ctx, traffic, tick):
         yield checkpoint
         traffic.serve_until(clock.now())
 
 
-def _story(ctx: ScenarioContext, traffic: IngressTraffic) -> Script:
+def _story(ctx: ScenarioContext, traffic: IngressTraffic, tick: float) -> Script:
     cluster, namespace = ctx.cluster, ctx.namespace
     yield from ctx.reconcile("steady", until=lambda: rolled_out(cluster, namespace, APP))
     traffic.app_error_at(cluster.clock.now() + timedelta(seconds=APP_ERROR_AFTER))
@@ -77,6 +82,7 @@ def _story(ctx: ScenarioContext, traffic: IngressTraffic) -> Script:
     yield Checkpoint("rollout-started", 1.0)
     yield from ctx.reconcile(
         "old-pods-terminating",
+        tick=tick,
         until=lambda: any(
             "deletionTimestamp" in pod["metadata"]
             for pod in _pods(ctx)
@@ -85,6 +91,7 @@ def _story(ctx: ScenarioContext, traffic: IngressTraffic) -> Script:
     )
     yield from ctx.reconcile(
         "rolled-out",
+        tick=tick,
         until=lambda: (
             rolled_out(cluster, namespace, APP)
             and not any(pod["metadata"]["name"] in old for pod in _pods(ctx))
@@ -106,10 +113,25 @@ def _story(ctx: ScenarioContext, traffic: IngressTraffic) -> Script:
     yield from quiet(ctx, "reused-ip-serving", 10.0)
 
 
-ingress_502_rollout = Scenario(
-    "ingress_502_rollout",
+_DESCRIPTION = (
     "ingress-nginx routes to old pods after they are deleted (no preStop): refused "
     "connects and 502s in the controller's log; an app 502, 503s before the app is ready, "
-    "and a pod address reused by a new pod.",
-    _ingress_502_rollout,
+    "and a pod address reused by a new pod."
 )
+
+ingress_502_rollout = Scenario("ingress_502_rollout", _DESCRIPTION, _ingress_502_rollout)
+
+
+def ingress_502_rollout_with(
+    *, rate: float = 5.0, sync_delay: float = 2.0, tick: float = 2.0
+) -> Scenario:
+    """The same story with `rate` requests per second, the controller syncing its
+    endpoints `sync_delay` seconds after a change, and steps of `tick` seconds while the
+    old pods terminate (their log lines are written at each step): more 502s, spread over
+    several steps, e.g. for a Prometheus scraping every second to see their counter rise
+    rather than just appear."""
+    return Scenario(
+        "ingress_502_rollout",
+        f"{_DESCRIPTION} ({rate:g} requests/s, endpoints synced after {sync_delay:g} s)",
+        functools.partial(_ingress_502_rollout, rate=rate, sync_delay=sync_delay, tick=tick),
+    )
