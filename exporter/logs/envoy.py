@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from exporter.logs.json_keys import ENVOY_JSON_KEYS, JsonKeys
-from exporter.logs.json_lines import JsonLineDecoder, as_int, as_text
+from exporter.logs.json_lines import JsonLineDecoder, as_int, as_text, rfc3339_value
 from exporter.logs.layout import (
     Field,
     Layout,
@@ -252,21 +252,10 @@ class EnvoyJsonFormat:
     def parse(self, line: str, timestamp: float | None = None) -> AccessRecord | SkipReason:
         """One JSON line → a record, or why not."""
         fields = self._fields
-        decoded = fields.decode(line)
-        if isinstance(decoded, SkipReason):
-            return decoded
-        code = fields.get(decoded, "status")
-        if code is None:
-            return SkipReason.NOT_ACCESS_LOG
-        code_text = as_text(code)
-        status = STATUS_CODES.get(code_text) if code_text is not None else None
-        if status is None:
-            return SkipReason.BAD_STATUS
-        if timestamp is None:
-            start = as_text(fields.get(decoded, "time"))
-            timestamp = parse_rfc3339(start) if start is not None else None
-            if timestamp is None:
-                return SkipReason.BAD_TIMESTAMP
+        access = fields.decode_access(line, timestamp, rfc3339_value)
+        if isinstance(access, SkipReason):
+            return access
+        decoded, status, timestamp = access
         try:
             duration = _seconds_from_milliseconds(fields.get(decoded, "duration"))
             service_time = _seconds_from_milliseconds(fields.get(decoded, "upstream_response_time"))

@@ -9,6 +9,7 @@ number in one installation's template and a string in another's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
@@ -17,7 +18,8 @@ import msgspec
 
 from exporter.logs.json_keys import JsonKeys
 from exporter.logs.stats import MAX_LINE_LENGTH, SkipReason
-from exporter.logs.values import ABSENT
+from exporter.logs.timestamps import parse_rfc3339
+from exporter.logs.values import ABSENT, STATUS_CODES
 
 
 class JsonLineDecoder:
@@ -57,6 +59,33 @@ class JsonLineDecoder:
                 return SkipReason.TRUNCATED
             return SkipReason.MALFORMED
 
+    def decode_access(
+        self,
+        line: str,
+        timestamp: float | None,
+        parse_time: Callable[[object], float | None],
+    ) -> tuple[Any, int, float] | SkipReason:
+        """Decode a line and read what every access format needs: (fields, status, time).
+
+        `timestamp`, when given, wins over the line's own `time` field, which `parse_time`
+        reads in the format's own way.
+        """
+        decoded = self.decode(line)
+        if isinstance(decoded, SkipReason):
+            return decoded
+        status_value = self.get(decoded, "status")
+        if status_value is None:
+            return SkipReason.NOT_ACCESS_LOG
+        status_text = as_text(status_value)
+        status = STATUS_CODES.get(status_text) if status_text is not None else None
+        if status is None:
+            return SkipReason.BAD_STATUS
+        if timestamp is None:
+            timestamp = parse_time(self.get(decoded, "time"))
+            if timestamp is None:
+                return SkipReason.BAD_TIMESTAMP
+        return decoded, status, timestamp
+
     def get(self, line: Any, field: str) -> object:
         """The first candidate key's value that is present and not absent (`-`, ``, null)."""
         getter = self._getters.get(field)
@@ -76,6 +105,12 @@ def as_text(value: object) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def rfc3339_value(value: object) -> float | None:
+    """A time field written as RFC 3339 text (Envoy, Traefik JSON)."""
+    text = as_text(value)
+    return parse_rfc3339(text) if text is not None else None
 
 
 def as_int(value: object) -> int | None:

@@ -14,7 +14,7 @@ from exporter.logs.records import AccessRecord, UpstreamAttempt
 from exporter.logs.stats import SkipReason
 from exporter.logs.timestamps import parse_epoch, parse_rfc3339, time_local
 from exporter.logs.upstreams import is_list, upstream_attempts
-from exporter.logs.values import STATUS_CODES, present, seconds, upstream_status
+from exporter.logs.values import present, seconds, upstream_status
 
 NAME = "nginx-json"
 
@@ -43,20 +43,10 @@ class NginxJsonFormat:
     def parse(self, line: str, timestamp: float | None = None) -> AccessRecord | SkipReason:
         """One JSON line → a record, or why not."""
         fields = self._fields
-        decoded = fields.decode(line)
-        if isinstance(decoded, SkipReason):
-            return decoded
-        status_value = fields.get(decoded, "status")
-        if status_value is None:
-            return SkipReason.NOT_ACCESS_LOG
-        status_text = as_text(status_value)
-        status = STATUS_CODES.get(status_text) if status_text is not None else None
-        if status is None:
-            return SkipReason.BAD_STATUS
-        if timestamp is None:
-            timestamp = parse_time(fields.get(decoded, "time"))
-            if timestamp is None:
-                return SkipReason.BAD_TIMESTAMP
+        access = fields.decode_access(line, timestamp, parse_time)
+        if isinstance(access, SkipReason):
+            return access
+        decoded, status, timestamp = access
         addresses = as_text(fields.get(decoded, "upstream_addr")) or "-"
         statuses = as_text(fields.get(decoded, "upstream_status")) or "-"
         times = as_text(fields.get(decoded, "upstream_response_time")) or "-"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from exporter.logs.json_keys import JsonKeys
-from exporter.logs.json_lines import JsonLineDecoder, as_int, as_text
+from exporter.logs.json_lines import JsonLineDecoder, as_int, as_text, rfc3339_value
 from exporter.logs.layout import (
     Field,
     Layout,
@@ -35,7 +35,7 @@ from exporter.logs.layout import (
 )
 from exporter.logs.records import AccessRecord, UpstreamAttempt
 from exporter.logs.stats import MAX_LINE_LENGTH, SkipReason
-from exporter.logs.timestamps import parse_rfc3339, time_local
+from exporter.logs.timestamps import time_local
 from exporter.logs.values import ASCII_WHITESPACE, STATUS_CODES, milliseconds, present, url_address
 
 CLF_NAME = "traefik"
@@ -147,21 +147,10 @@ class TraefikJsonFormat:
     def parse(self, line: str, timestamp: float | None = None) -> AccessRecord | SkipReason:
         """One JSON line → a record, or why not."""
         fields = self._fields
-        decoded = fields.decode(line)
-        if isinstance(decoded, SkipReason):
-            return decoded
-        status_value = fields.get(decoded, "status")
-        if status_value is None:
-            return SkipReason.NOT_ACCESS_LOG
-        status_text = as_text(status_value)
-        status = STATUS_CODES.get(status_text) if status_text is not None else None
-        if status is None:
-            return SkipReason.BAD_STATUS
-        if timestamp is None:
-            time_text = as_text(fields.get(decoded, "time"))
-            timestamp = parse_rfc3339(time_text) if time_text is not None else None
-            if timestamp is None:
-                return SkipReason.BAD_TIMESTAMP
+        access = fields.decode_access(line, timestamp, rfc3339_value)
+        if isinstance(access, SkipReason):
+            return access
+        decoded, status, timestamp = access
         origin_status = as_int(fields.get(decoded, "upstream_status")) or None
         if origin_status is not None and STATUS_CODES.get(str(origin_status)) is None:
             return SkipReason.MALFORMED
