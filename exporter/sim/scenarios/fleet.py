@@ -12,6 +12,7 @@ from exporter.sim.clock import rfc3339
 from exporter.sim.cluster import Cluster
 from exporter.sim.control.endpointslice import endpoints_for, slice_name
 from exporter.sim.control.kubelet import become_ready, schedule, start
+from exporter.sim.resources import JsonObj
 
 _NODES = ("node-a", "node-b", "node-c")
 
@@ -35,11 +36,12 @@ def create_fleet(
     return created
 
 
-def _create_app(
-    cluster: Cluster, namespace: str, name: str, image: str, replicas: int, index: int
-) -> None:
+def create_steady_deployment(
+    cluster: Cluster, namespace: str, name: str, template: JsonObj, replicas: int
+) -> JsonObj:
+    """A Deployment at revision 1 whose rollout finished, and its ReplicaSet: what the
+    controllers leave behind once everything is available. Returns the ReplicaSet."""
     now = cluster.clock.now()
-    template = objects.pod_template({"app": name}, [objects.container(name, image)])
     rs_name = f"{name}-{objects.template_hash(template)}"
     conditions = [
         objects.deployment_condition(
@@ -74,7 +76,17 @@ def _create_app(
     rs["status"] = objects.replicaset_status(
         observed_generation=1, replicas=replicas, ready=replicas, available=replicas
     )
-    rs = cluster.create("replicasets", rs)
+    created: JsonObj = cluster.create("replicasets", rs)
+    return created
+
+
+def _create_app(
+    cluster: Cluster, namespace: str, name: str, image: str, replicas: int, index: int
+) -> None:
+    now = cluster.clock.now()
+    template = objects.pod_template({"app": name}, [objects.container(name, image)])
+    rs = create_steady_deployment(cluster, namespace, name, template, replicas)
+    rs_name = rs["metadata"]["name"]
     pods = []
     for number in range(replicas):
         pod = objects.pod(

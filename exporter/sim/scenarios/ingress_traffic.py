@@ -36,6 +36,7 @@ from exporter.sim.control.kubelet import become_ready, schedule, start
 from exporter.sim.objects.networking import SERVICE_NAME_LABEL
 from exporter.sim.pod_network import KNOWN_NODES
 from exporter.sim.resources import JsonObj
+from exporter.sim.scenarios.fleet import create_steady_deployment
 from exporter.sim.scenarios.nginx_lines import (
     BAD_GATEWAY_BYTES,
     SERVICE_UNAVAILABLE_BYTES,
@@ -88,43 +89,8 @@ def ensure_controller(cluster: Cluster) -> str:
             return str(pod["metadata"]["name"])
     now = cluster.clock.now()
     template = objects.pod_template(CONTROLLER_LABELS, [_controller_container()])
-    rs_name = f"{CONTROLLER_NAME}-{objects.template_hash(template)}"
-    conditions = [
-        objects.deployment_condition(
-            "Available",
-            "True",
-            now,
-            "MinimumReplicasAvailable",
-            "Deployment has minimum availability.",
-        ),
-        objects.deployment_condition(
-            "Progressing",
-            "True",
-            now,
-            "NewReplicaSetAvailable",
-            f'ReplicaSet "{rs_name}" has successfully progressed.',
-        ),
-    ]
-    status = objects.deployment_status(
-        observed_generation=1,
-        replicas=1,
-        updated=1,
-        ready=1,
-        available=1,
-        desired=1,
-        conditions=conditions,
-    )
-    deployment = cluster.create(
-        "deployments",
-        objects.deployment(
-            CONTROLLER_NAME, CONTROLLER_NAMESPACE, template, replicas=1, revision=1, status=status
-        ),
-    )
-    rs = objects.replicaset(deployment, replicas=1, revision=1)
-    rs["status"] = objects.replicaset_status(
-        observed_generation=1, replicas=1, ready=1, available=1
-    )
-    rs = cluster.create("replicasets", rs)
+    rs = create_steady_deployment(cluster, CONTROLLER_NAMESPACE, CONTROLLER_NAME, template, 1)
+    rs_name = rs["metadata"]["name"]
     name = f"{rs_name}-{objects.suffix(rs['metadata']['uid'])}"
     pod = objects.pod(name, CONTROLLER_NAMESPACE, rs["spec"]["template"], owner=rs)
     schedule(pod, now, KNOWN_NODES)
