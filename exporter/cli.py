@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from exporter import __version__
+from exporter.demo_alerting import AlertingUnavailable
 from exporter.kube.credentials import CredentialsError
 from exporter.log_setup import configure_logging
 from exporter.settings import Settings, SettingsError, add_arguments, settings_from_args
@@ -50,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FACTOR",
         help="scenario time compression (2 = twice as fast) [default: 1]",
     )
+    demo.add_argument(
+        "--demo.alerting",
+        dest="demo_alerting",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run Prometheus with the shipped rules and Alertmanager with the example "
+        "configuration, printing the pages they send [default: if prometheus and "
+        "alertmanager are installed and --demo.speed is 1]",
+    )
     return parser
 
 
@@ -88,10 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from exporter.demo import run_demo
 
-            _run_until_signalled(run_demo(settings, speed=args.demo_speed))
+            _run_until_signalled(
+                run_demo(settings, speed=args.demo_speed, alerting=args.demo_alerting)
+            )
     except CredentialsError as error:
         print(f"rollout-exporter: {error}", file=sys.stderr)
         return 1
+    except AlertingUnavailable as error:
+        print(f"rollout-exporter: --demo.alerting: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -7,6 +7,7 @@ way it reaches a cluster: over HTTP, through a kubeconfig file, with a bearer to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import secrets
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from exporter.app import Exporter, add_log_sources, listening, watch_settings
+from exporter.demo_alerting import Alerting, AlertingUnavailable, check_alerting, running_alerting
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.settings import Settings
@@ -30,8 +32,10 @@ log = logging.getLogger(__name__)
 INGRESS_NAMESPACE = "ingress-nginx"
 """Where the `ingress_502_rollout` scenario runs its ingress-nginx controller."""
 
-_PAUSE_BETWEEN_RUNS = 30.0
-"""Simulated seconds a finished scenario stays visible before it starts over."""
+_PAUSE_BETWEEN_RUNS = 300.0
+"""Simulated seconds a finished scenario stays visible before it starts over: long enough
+for the alerts it raised to page (RolloutIngress5xxDuringRollout's `for: 1m`, then
+Alertmanager's `group_wait: 30s`) and to resolve as the rules' 5-minute windows pass."""
 
 _RESOURCES = (
     "events",
@@ -70,20 +74,42 @@ def demo_settings(settings: Settings, kubeconfig: Path) -> Settings:
     )
 
 
-def banner(metrics_url: str, api_url: str, kubeconfig: Path) -> str:
+def banner(metrics_url: str, api_url: str, kubeconfig: Path, alerting: Alerting | str) -> str:
     names = ", ".join(sorted(SCENARIOS))
+    if isinstance(alerting, Alerting):
+        alerts = alerting.banner() + "Pages and chat messages print below as they arrive.\n"
+    else:
+        alerts = f"  alerting:             off ({alerting})\n"
     return (
         "rollout-exporter demo is running.\n"
         f"  metrics:              {metrics_url}\n"
         f"  readiness:            {metrics_url.rsplit('/', 1)[0]}/readyz\n"
         f"  simulated API server: {api_url} (kubeconfig: {kubeconfig})\n"
         f"  scenarios on a loop:  {names} (one namespace each)\n"
+        f"{alerts}"
         f"Try: curl -s {metrics_url} | grep -v '^#' | sort | less\n"
         "Ctrl-C stops everything.\n"
     )
 
 
-async def run_demo(settings: Settings, *, speed: float = 1.0) -> None:
+def alerting_decision(wanted: bool | None, speed: float) -> str | None:
+    """None if the demo runs Prometheus and Alertmanager, else why not. Raises
+    AlertingUnavailable if alerting was asked for (`--demo.alerting`) but cannot run."""
+    if wanted is False:
+        return "--no-demo.alerting"
+    try:
+        check_alerting(speed=speed)
+    except AlertingUnavailable as why:
+        if wanted:
+            raise
+        return str(why)
+    return None
+
+
+async def run_demo(settings: Settings, *, speed: float = 1.0, alerting: bool | None = None) -> None:
+    """The demo; with Prometheus and Alertmanager too if `alerting` (None: if they are
+    installed and the scenarios play in real time)."""
+    alerting_off = alerting_decision(alerting, speed)
     cluster = Cluster(clock=ScaledClock(speed, datetime.now(UTC).replace(microsecond=0)))
     create_fleet(cluster, deployments=10, pods_per_deployment=3)
     token = secrets.token_urlsafe(24)
@@ -105,11 +131,23 @@ async def run_demo(settings: Settings, *, speed: float = 1.0) -> None:
                     logs_namespace=settings.logs_namespace or INGRESS_NAMESPACE,
                 )
                 add_log_sources(exporter, client, demo_logs)
-                async with listening(exporter, settings) as url, asyncio.TaskGroup() as tasks:
+                async with (
+                    listening(exporter, settings) as url,
+                    contextlib.AsyncExitStack() as stack,
+                    asyncio.TaskGroup() as tasks,
+                ):
+                    metrics_url = url + settings.telemetry_path
+                    alerts: Alerting | str
+                    if alerting_off is None:
+                        alerts = await stack.enter_async_context(
+                            running_alerting(metrics_url, Path(workdir))
+                        )
+                    else:
+                        alerts = alerting_off
                     for scenario in SCENARIOS.values():
                         tasks.create_task(loop_scenario(cluster, scenario, speed))
                     print(
-                        banner(url + settings.telemetry_path, server.url, kubeconfig),
+                        banner(metrics_url, server.url, kubeconfig, alerts),
                         flush=True,
                         file=sys.stdout,
                     )
