@@ -18,19 +18,22 @@ this test checks that queries find their series and joins match, not durations.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from exporter.loopback.configs import prometheus_config, scrape_job, write_yaml
+from exporter.loopback.daemons import Daemon, QueryError, prometheus
 from exporter.settings import Settings
 from exporter.sim.clock import ScaledClock
 from exporter.sim.cluster import Cluster
 from exporter.sim.scenarios import SCENARIOS
 from exporter.sim.scenarios.ingress_traffic import CONTROLLER_NAMESPACE
-from tests.dashboards.prometheus import Prometheus, QueryError, running_prometheus
 from tests.dashboards.queries import queries, variables
 from tests.harness import eventually, new_sim, running_exporter
 
@@ -46,6 +49,7 @@ PLAYED = (
 )
 WORKLOAD = "web"
 """Every scenario's Deployment."""
+JOB = "rollout-exporter"
 SCRAPE = 1.0
 RATE_INTERVAL = "4s"
 """What Grafana computes for a 1 s scrape interval: max(step + scrape, 4 x scrape)."""
@@ -66,7 +70,18 @@ class Run:
         return {key for key, namespaces in self.found.items() if not namespaces}
 
 
-async def play_and_query(workdir: Path, log_path: Path) -> Run:
+async def wait_until_scraping(daemon: Daemon, *, within: float = 30.0) -> None:
+    """Until Prometheus has scraped the exporter successfully once."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(aiohttp.ClientError, QueryError):
+            if await daemon.query(f'up{{job="{JOB}"}} == 1'):
+                return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"Prometheus did not scrape its target within {within:g}s")
+
+
+async def play_and_query(workdir: Path) -> Run:
     cluster = Cluster(clock=ScaledClock(SPEED, datetime.now(UTC)))
     async with (
         new_sim(cluster) as server,
@@ -78,25 +93,25 @@ async def play_and_query(workdir: Path, log_path: Path) -> Run:
         ) as exporter,
     ):
         await eventually(lambda: exporter.exporter.rollouts.synced, what="exporter synced")
-        log = await asyncio.to_thread(log_path.open, "w")
-        try:
-            target = exporter.url.removeprefix("http://")
-            async with running_prometheus(target, workdir, log) as prometheus:
-                start = time.time()
-                await asyncio.gather(
-                    *(
-                        SCENARIOS[name].run(cluster, namespace=namespace_of(name), speed=SPEED)
-                        for name in PLAYED
-                    )
+        target = exporter.url.removeprefix("http://")
+        config = prometheus_config([scrape_job(JOB, [target])], interval=f"{SCRAPE:g}s")
+        config_file = await asyncio.to_thread(write_yaml, workdir / "prometheus.yml", config)
+        # Its log, workdir/prometheus.log, is in the message if it fails to start.
+        async with prometheus(config_file, workdir) as daemon:
+            await wait_until_scraping(daemon)
+            start = time.time()
+            await asyncio.gather(
+                *(
+                    SCENARIOS[name].run(cluster, namespace=namespace_of(name), speed=SPEED)
+                    for name in PLAYED
                 )
-                await asyncio.sleep(4 * SCRAPE)  # scrapes of the final state
-                end = time.time()
-                return await run_queries(prometheus, start=start, end=end)
-        finally:
-            await asyncio.to_thread(log.close)
+            )
+            await asyncio.sleep(4 * SCRAPE)  # scrapes of the final state
+            end = time.time()
+            return await run_queries(daemon, start=start, end=end)
 
 
-async def run_queries(prometheus: Prometheus, *, start: float, end: float) -> Run:
+async def run_queries(prometheus: Daemon, *, start: float, end: float) -> Run:
     run = Run()
     for query in queries():
         key = (query.dashboard, query.label)
@@ -127,9 +142,7 @@ async def run_queries(prometheus: Prometheus, *, start: float, end: float) -> Ru
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    workdir = tmp_path_factory.mktemp("dashboards-e2e")
-    log = workdir / "prometheus.log"
-    return asyncio.run(play_and_query(workdir, log))
+    return asyncio.run(play_and_query(tmp_path_factory.mktemp("dashboards-e2e")))
 
 
 def test_prometheus_accepts_every_query(run: Run) -> None:

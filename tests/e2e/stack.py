@@ -43,12 +43,15 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 
 from exporter.app import Exporter, add_log_sources, listening
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.kube.reflector import WatchSettings
+from exporter.loopback.alerting import running_alertmanager
+from exporter.loopback.configs import prometheus_config, scrape_job, write_yaml
+from exporter.loopback.daemons import Daemon, free_port, prometheus
+from exporter.loopback.receivers import Receivers
 from exporter.settings import Settings
 from exporter.sim.clock import EPOCH, ManualClock, ScaledClock, parse_time
 from exporter.sim.cluster import Cluster
@@ -56,12 +59,10 @@ from exporter.sim.kubeconfig import write_kubeconfig
 from exporter.sim.scenarios import TICK, Scenario, rollout_completes, rollout_stuck_readiness
 from exporter.sim.scenarios.ingress import ingress_502_rollout_with
 from exporter.sim.scenarios.ingress_traffic import CONTROLLER_NAMESPACE
-from tests.e2e.daemons import Daemon, alertmanager, free_port, prometheus
-from tests.e2e.receivers import CHAT_PATH, PAGERDUTY_PATH, Receivers, receiving
 from tests.harness import TOKEN, eventually, new_sim
 from tests.helm.chart import render
 from tests.helm.conftest import make_repository
-from tests.rules.rulefiles import ALERTMANAGER_EXAMPLE, RULES
+from tests.rules.rulefiles import RULES
 
 SPEED = 60.0
 """Simulated seconds per wall second."""
@@ -130,81 +131,39 @@ def aligned_clock(speed: float, lead_in: float) -> ScaledClock:
     return ScaledClock(speed, now - timedelta(seconds=lead_in * (1 - 1 / speed)))
 
 
-def prometheus_config(exporters: list[str], alertmanager: str) -> dict[str, Any]:
-    def job(name: str, relabel: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "job_name": name,
-            "honor_labels": True,  # the exporter's `namespace` is the workload's
-            "static_configs": [{"targets": exporters}],
-            "metric_relabel_configs": relabel,
-        }
-
-    return {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": ["rules.yaml"],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
-        "scrape_configs": [
-            job(
-                "rollout-exporter",
-                [{"source_labels": ["namespace"], "regex": CONTROL_PATTERN, "action": "drop"}],
-            ),
-            job(
-                "rollout-exporter-control",
-                [
-                    # The control copy of INGRESS (only it plays there).
-                    {
-                        "source_labels": ["namespace"],
-                        "regex": INGRESS,
-                        "target_label": "namespace",
-                        "replacement": CONTROL_INGRESS,
-                    },
-                    {"source_labels": ["namespace"], "regex": CONTROL_PATTERN, "action": "keep"},
-                    {
-                        "source_labels": ["__name__"],
-                        "regex": "|".join(UNDER_TEST),
-                        "action": "drop",
-                    },
-                ],
-            ),
-        ],
-    }
+ALERTMANAGER_TIMERS = {"group_wait": "1s", "group_interval": "1s"}
+"""The example's route timers, in seconds for a run of seconds (running_alertmanager)."""
 
 
-def alertmanager_config(receivers_url: str, routing_key_file: Path) -> dict[str, Any]:
-    """The example configuration, sending to the local stand-ins, with timers in seconds."""
-    config: dict[str, Any] = yaml.safe_load(ALERTMANAGER_EXAMPLE.read_text())
-    receivers = {receiver["name"]: receiver for receiver in config["receivers"]}
-    (pagerduty,) = receivers["pagerduty"]["pagerduty_configs"]
-    pagerduty["routing_key_file"] = str(routing_key_file)
-    pagerduty["url"] = receivers_url + PAGERDUTY_PATH
-    (chat,) = receivers["chat"]["webhook_configs"]
-    chat["url"] = receivers_url + CHAT_PATH
-    config["route"]["group_wait"] = "1s"
-    config["route"]["group_interval"] = "1s"
-    return config
-
-
-def write_yaml(path: Path, document: dict[str, Any]) -> Path:
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
-
-
-def write_secret(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(0o600)
-    return path
-
-
-@contextlib.asynccontextmanager
-async def running_alertmanager(workdir: Path) -> AsyncIterator[tuple[Daemon, Receivers]]:
-    """Alertmanager from the example, notifying local stand-ins for PagerDuty and chat."""
-    key_file = write_secret(workdir / "pagerduty-routing-key", ROUTING_KEY)
-    async with receiving() as receivers:
-        config = write_yaml(
-            workdir / "alertmanager.yml", alertmanager_config(receivers.url, key_file)
-        )
-        async with alertmanager(config, workdir) as daemon:
-            yield daemon, receivers
+def scrape_jobs(exporters: list[str]) -> list[dict[str, Any]]:
+    """The exporters, scraped by a job that drops the control namespaces and by a control
+    job that keeps only them (INGRESS relabeled as CONTROL_INGRESS), without UNDER_TEST."""
+    return [
+        scrape_job(
+            "rollout-exporter",
+            exporters,
+            relabel=[{"source_labels": ["namespace"], "regex": CONTROL_PATTERN, "action": "drop"}],
+        ),
+        scrape_job(
+            "rollout-exporter-control",
+            exporters,
+            relabel=[
+                # The control copy of INGRESS (only it plays there).
+                {
+                    "source_labels": ["namespace"],
+                    "regex": INGRESS,
+                    "target_label": "namespace",
+                    "replacement": CONTROL_INGRESS,
+                },
+                {"source_labels": ["namespace"], "regex": CONTROL_PATTERN, "action": "keep"},
+                {
+                    "source_labels": ["__name__"],
+                    "regex": "|".join(UNDER_TEST),
+                    "action": "drop",
+                },
+            ],
+        ),
+    ]
 
 
 def rule_groups(workdir: Path) -> list[dict[str, Any]]:
@@ -229,12 +188,6 @@ class Stack:
     alertmanager: Daemon
     receivers: Receivers
     exporter_url: str
-
-    async def query(self, promql: str) -> list[dict[str, Any]]:
-        answer = await self.prometheus.get_json("/api/v1/query", query=promql)
-        assert answer["status"] == "success", answer
-        result: list[dict[str, Any]] = answer["data"]["result"]
-        return result
 
     async def exporter_metrics(self) -> str:
         async with (
@@ -313,15 +266,15 @@ async def _ingress_exporter(workdir: Path) -> AsyncIterator[tuple[Cluster, Expor
 @contextlib.asynccontextmanager
 async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
     """Everything up, the scenarios of PLAYS started together; torn down in reverse."""
-    write_yaml(workdir / "rules.yaml", {"groups": rule_groups(workdir / "chart")})
+    rules = write_yaml(workdir / "rules.yaml", {"groups": rule_groups(workdir / "chart")})
     exporter_port, ingress_port = free_port(), free_port()
-    async with running_alertmanager(workdir) as (am, receivers):
+    async with running_alertmanager(
+        workdir, routing_key=ROUTING_KEY, timers=ALERTMANAGER_TIMERS
+    ) as (am, receivers):
+        jobs = scrape_jobs([f"127.0.0.1:{exporter_port}", f"127.0.0.1:{ingress_port}"])
         config = write_yaml(
             workdir / "prometheus.yml",
-            prometheus_config(
-                [f"127.0.0.1:{exporter_port}", f"127.0.0.1:{ingress_port}"],
-                am.url.removeprefix("http://"),
-            ),
+            prometheus_config(jobs, interval="1s", rule_files=[rules], alertmanager=am.address),
         )
         async with prometheus(config, workdir) as prom:
             lead_in = rollout_start_offset(rollout_stuck_readiness)

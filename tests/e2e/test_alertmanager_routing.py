@@ -12,9 +12,10 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.e2e.daemons import Daemon
-from tests.e2e.receivers import Received, Receivers
-from tests.e2e.stack import ROUTING_KEY, running_alertmanager, settle_after
+from exporter.loopback.alerting import running_alertmanager
+from exporter.loopback.daemons import Daemon
+from exporter.loopback.receivers import Received, Receivers
+from tests.e2e.stack import ALERTMANAGER_TIMERS, ROUTING_KEY, settle_after
 from tests.rules.rulefiles import RUNBOOK_BASE, alerts
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -26,7 +27,10 @@ WITHIN = 15.0
 async def alertmanager(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[tuple[Daemon, Receivers]]:
-    async with running_alertmanager(tmp_path_factory.mktemp("alertmanager")) as running:
+    workdir = tmp_path_factory.mktemp("alertmanager")
+    async with running_alertmanager(
+        workdir, routing_key=ROUTING_KEY, timers=ALERTMANAGER_TIMERS
+    ) as running:
         yield running
 
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from exporter.loopback.receivers import Received
 from exporter.sim.scenarios.phases import NEXT
-from tests.e2e.receivers import Received
 from tests.e2e.stack import (
     CLEAN,
     CONTROL_INGRESS,
@@ -91,7 +91,9 @@ async def stuck_page(stack: Stack) -> Received:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def stuck_rollout(stack: Stack, stuck_page: Received) -> Rollout:
-    (series,) = await stack.query(f'rollout_started_timestamp_seconds{{namespace="{STUCK}"}}')
+    (series,) = await stack.prometheus.query(
+        f'rollout_started_timestamp_seconds{{namespace="{STUCK}"}}'
+    )
     return Rollout(series["metric"]["revision"], float(series["value"][1]))
 
 
@@ -150,13 +152,17 @@ async def test_a_clean_rollout_raises_no_alert_and_pages_nobody(
 ) -> None:
     await settle_after(stuck_page.at)  # when it would have paged, had it been stuck too
     # Prometheus saw it roll out: the first deploy of web:1.0, then the update to 1.1.
-    completed = await stack.query(
+    completed = await stack.prometheus.query(
         f'rollout_duration_seconds_count{{namespace="{CLEAN}", outcome="completed"}}'
     )
     assert [float(series["value"][1]) for series in completed] == [2.0]
-    current = await stack.query(f'rollout_revision_info{{namespace="{CLEAN}", role="current"}}')
+    current = await stack.prometheus.query(
+        f'rollout_revision_info{{namespace="{CLEAN}", role="current"}}'
+    )
     assert [series["metric"]["images"] for series in current] == [NEXT]
-    assert await stack.query(f'count_over_time(ALERTS{{namespace="{CLEAN}"}}[10m])') == []
+    assert (
+        await stack.prometheus.query(f'count_over_time(ALERTS{{namespace="{CLEAN}"}}[10m])') == []
+    )
     assert not stack.receivers.pagerduty.matching(lambda event: event.mentions(CLEAN))
     assert not stack.receivers.chat.matching(lambda event: event.mentions(CLEAN))
 
@@ -168,15 +174,19 @@ async def test_without_the_exported_start_the_same_stuck_rollout_does_not_page(
     await settle_after(stuck_page.at)
     selector = f'{{namespace="{CONTROL_STUCK}"}}'
     # The control rollout is just as stuck, and the exporter exports its start ...
-    assert [s["value"][1] for s in await stack.query(f"rollout_in_progress{selector}")] == ["1"]
-    assert [s["value"][1] for s in await stack.query(f"rollout_stalled{selector}")] == ["1"]
+    assert [
+        s["value"][1] for s in await stack.prometheus.query(f"rollout_in_progress{selector}")
+    ] == ["1"]
+    assert [s["value"][1] for s in await stack.prometheus.query(f"rollout_stalled{selector}")] == [
+        "1"
+    ]
     assert f'rollout_started_timestamp_seconds{{namespace="{CONTROL_STUCK}"' in (
         await stack.exporter_metrics()
     )
     # ... but the control job drops it before Prometheus stores it: no RolloutTooLong.
-    assert await stack.query(f"rollout_started_timestamp_seconds{selector}") == []
+    assert await stack.prometheus.query(f"rollout_started_timestamp_seconds{selector}") == []
     too_long = f'ALERTS{{alertname="RolloutTooLong", namespace="{CONTROL_STUCK}"}}'
-    assert await stack.query(f"count_over_time({too_long}[10m])") == []
+    assert await stack.prometheus.query(f"count_over_time({too_long}[10m])") == []
     assert not stack.receivers.pagerduty.matching(pages_about(CONTROL_STUCK))
 
 
@@ -194,7 +204,7 @@ async def test_502s_during_a_rollout_page_naming_the_revision_and_the_cause(stac
         within=120.0,
         what=f"RolloutIngress5xxDuringRollout of {INGRESS}/web",
     )
-    (current,) = await stack.query(
+    (current,) = await stack.prometheus.query(
         f'rollout_revision_info{{namespace="{INGRESS}", workload="web", role="current"}}'
     )
     assert page.body["event_action"] == "trigger"
