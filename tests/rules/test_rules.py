@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from exporter.ingress.families import INGRESS_FAMILIES
+from exporter.metrics.self_metrics import SelfMetrics
 from tests.rules.rulefiles import (
     INGRESS_SAMPLES,
     PROMTOOL_SUITES,
@@ -148,8 +149,14 @@ def test_a_firing_case_expects_severity_and_the_three_annotations(alert: str) ->
         assert set(entry["exp_annotations"]) == {"summary", "description", "runbook_url"}
 
 
+def self_metric_samples() -> set[str]:
+    """The sample names of the exporter's own metrics (process_start_time_seconds, ...)."""
+    return {sample.name for family in SelfMetrics().registry.collect() for sample in family.samples}
+
+
 def test_every_metric_a_rule_reads_is_exported_or_recorded() -> None:
     known = set(sample_labels()) | set(INGRESS_SAMPLES) | set(recordings())
+    known |= self_metric_samples()
     unknown = {
         (rule_id(rule), metric_name(selector))
         for rule in rules()
