@@ -25,6 +25,7 @@ from exporter.sim.clock import ScaledClock
 from exporter.sim.cluster import Cluster
 from exporter.sim.kubeconfig import write_kubeconfig
 from exporter.sim.scenarios import SCENARIOS, Scenario, create_fleet
+from exporter.sim.scenarios.ingress import ingress_502_rollout_with
 from exporter.sim.server import SimulatedApiServer
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,15 @@ _PAUSE_BETWEEN_RUNS = 300.0
 """Simulated seconds a finished scenario stays visible before it starts over: long enough
 for the alerts it raised to page (RolloutIngress5xxDuringRollout's `for: 1m`, then
 Alertmanager's `group_wait: 30s`) and to resolve as the rules' 5-minute windows pass."""
+
+DEMO_SCENARIOS: dict[str, Scenario] = {
+    **SCENARIOS,
+    # The page of this one tells the classic story, and only it: the ingress controller,
+    # syncing its endpoints 8 s after a change, keeps sending requests to the old Pods,
+    # which stopped without a preStop sleep (refused) and then are gone (no_route). It
+    # routes to `web` only once its first Pods are ready and synced: no 503s before.
+    "ingress_502_rollout": ingress_502_rollout_with(sync_delay=8.0, routed_after=25.0),
+}
 
 _RESOURCES = (
     "events",
@@ -75,7 +85,7 @@ def demo_settings(settings: Settings, kubeconfig: Path) -> Settings:
 
 
 def banner(metrics_url: str, api_url: str, kubeconfig: Path, alerting: Alerting | str) -> str:
-    names = ", ".join(sorted(SCENARIOS))
+    names = ", ".join(sorted(DEMO_SCENARIOS))
     if isinstance(alerting, Alerting):
         alerts = alerting.banner() + "Pages and chat messages print below as they arrive.\n"
     else:
@@ -144,7 +154,7 @@ async def run_demo(settings: Settings, *, speed: float = 1.0, alerting: bool | N
                         )
                     else:
                         alerts = alerting_off
-                    for scenario in SCENARIOS.values():
+                    for scenario in DEMO_SCENARIOS.values():
                         tasks.create_task(loop_scenario(cluster, scenario, speed))
                     print(
                         banner(metrics_url, server.url, kubeconfig, alerts),

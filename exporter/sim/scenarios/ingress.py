@@ -46,7 +46,12 @@ def _pods(ctx: ScenarioContext) -> list[JsonObj]:
 
 
 def _ingress_502_rollout(
-    ctx: ScenarioContext, *, rate: float = 5.0, sync_delay: float = 2.0, tick: float = 2.0
+    ctx: ScenarioContext,
+    *,
+    rate: float = 5.0,
+    sync_delay: float = 2.0,
+    tick: float = 2.0,
+    routed_after: float = ROUTED_AFTER,
 ) -> Script:
     deploy(
         ctx.cluster,
@@ -61,7 +66,7 @@ def _ingress_502_rollout(
         ctx.cluster,
         Backend(ctx.namespace, APP, 80, 8080),
         host=f"{APP}.{ctx.namespace}.example.com",
-        start=ctx.cluster.clock.now() + timedelta(seconds=ROUTED_AFTER),
+        start=ctx.cluster.clock.now() + timedelta(seconds=routed_after),
         rate=rate,
         sync_delay=sync_delay,
     )
@@ -123,15 +128,26 @@ ingress_502_rollout = Scenario("ingress_502_rollout", _DESCRIPTION, _ingress_502
 
 
 def ingress_502_rollout_with(
-    *, rate: float = 5.0, sync_delay: float = 2.0, tick: float = 2.0
+    *,
+    rate: float = 5.0,
+    sync_delay: float = 2.0,
+    tick: float = 2.0,
+    routed_after: float = ROUTED_AFTER,
 ) -> Scenario:
     """The same story with `rate` requests per second, the controller syncing its
     endpoints `sync_delay` seconds after a change, and steps of `tick` seconds while the
     old pods terminate (their log lines are written at each step): more 502s, spread over
     several steps, e.g. for a Prometheus scraping every second to see their counter rise
-    rather than just appear."""
+    rather than just appear. The Ingress routes to `web` `routed_after` seconds after it
+    is created: once its first Pods are ready and synced, there are no 503s before."""
     return Scenario(
         "ingress_502_rollout",
         f"{_DESCRIPTION} ({rate:g} requests/s, endpoints synced after {sync_delay:g} s)",
-        functools.partial(_ingress_502_rollout, rate=rate, sync_delay=sync_delay, tick=tick),
+        functools.partial(
+            _ingress_502_rollout,
+            rate=rate,
+            sync_delay=sync_delay,
+            tick=tick,
+            routed_after=routed_after,
+        ),
     )

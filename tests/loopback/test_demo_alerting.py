@@ -1,0 +1,65 @@
+"""When the demo runs Prometheus and Alertmanager, and what it says when it does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exporter.cli import main
+from exporter.demo import alerting_decision
+from exporter.demo_alerting import AlertingUnavailable, check_alerting
+
+SPEED_REASON = "alerting needs --demo.speed 1 (not 30)"
+TOOLS_REASON = "prometheus and alertmanager not installed"
+
+
+@pytest.fixture
+def no_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PATH on which neither prometheus nor (prometheus-)alertmanager is found."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("wanted", "speed", "reason"),
+    [
+        (None, 1.0, None),  # installed (scripts/test installs them), real time: on
+        (True, 1.0, None),
+        (False, 1.0, "--no-demo.alerting"),
+        (None, 30.0, SPEED_REASON),
+        (False, 30.0, "--no-demo.alerting"),
+    ],
+)
+def test_alerting_runs_in_real_time_unless_turned_off(
+    wanted: bool | None, speed: float, reason: str | None
+) -> None:
+    decision = alerting_decision(wanted, speed)
+    assert decision == reason or (reason is not None and decision.startswith(reason))
+
+
+@pytest.mark.usefixtures("no_tools")
+def test_without_the_daemons_the_demo_runs_without_alerting_and_says_how_to_install() -> None:
+    decision = alerting_decision(None, 1.0)
+    assert decision is not None
+    assert decision.startswith(TOOLS_REASON)
+    assert "apt-get install --no-install-recommends prometheus prometheus-alertmanager" in decision
+
+
+@pytest.mark.usefixtures("no_tools")
+def test_asking_for_alerting_without_the_daemons_is_an_error() -> None:
+    with pytest.raises(AlertingUnavailable, match=TOOLS_REASON):
+        alerting_decision(True, 1.0)
+
+
+def test_without_rule_files_alerting_points_at_a_source_checkout(tmp_path: Path) -> None:
+    with pytest.raises(AlertingUnavailable, match=r"run the demo from a source checkout"):
+        check_alerting(speed=1.0, rules_dir=tmp_path)
+
+
+def test_the_command_exits_2_before_starting_anything_when_alerting_cannot_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--demo.speed", "30", "--demo.alerting"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"rollout-exporter: --demo.alerting: {SPEED_REASON}")
