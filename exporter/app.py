@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -13,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from exporter import __version__
+from exporter.errors import ListenError
 from exporter.index.cluster import ClusterIndex
 from exporter.ingress.attribution import IngressAttributor
 from exporter.ingress.sources import FileTailer, KubernetesLogSource, replay
@@ -141,7 +143,13 @@ async def listening(exporter: Exporter, settings: Settings) -> AsyncIterator[str
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            raise ListenError(
+                f"cannot listen on --web.listen-address={settings.listen_address}: "
+                f"{os.strerror(error.errno) if error.errno else error}"
+            ) from error
         host, port = runner.addresses[0][:2]
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         url = f"http://{shown}:{port}"

@@ -11,7 +11,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from exporter import __version__
-from exporter.demo_alerting import AlertingUnavailable
+from exporter.errors import AlertingUnavailable, ListenError
 from exporter.kube.credentials import CredentialsError
 from exporter.log_setup import configure_logging
 from exporter.settings import Settings, SettingsError, add_arguments, settings_from_args
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run_until_signalled(
                 run_demo(settings, speed=args.demo_speed, alerting=args.demo_alerting)
             )
-    except CredentialsError as error:
+    except (CredentialsError, ListenError) as error:
         print(f"rollout-exporter: {error}", file=sys.stderr)
         return 1
     except AlertingUnavailable as error:

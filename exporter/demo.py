@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from exporter.app import Exporter, add_log_sources, listening, watch_settings
-from exporter.demo_alerting import Alerting, AlertingUnavailable, check_alerting, running_alerting
+from exporter.demo_alerting import Alerting, check_alerting, running_alerting
+from exporter.errors import AlertingUnavailable
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
 from exporter.settings import Settings

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exporter.errors import AlertingUnavailable
 from exporter.loopback.alerting import running_alertmanager
 from exporter.loopback.configs import (
     ALERTMANAGER_EXAMPLE,
@@ -34,10 +35,6 @@ from exporter.loopback.receivers import Received
 INTERVAL = "5s"
 """Scrape and rule evaluation interval of the demo's Prometheus (kube-prometheus-stack's
 default is 30s); the rules' own `for` and windows are the shipped ones."""
-
-
-class AlertingUnavailable(Exception):
-    """The demo cannot run Prometheus and Alertmanager; the message says why."""
 
 
 @dataclass(frozen=True)

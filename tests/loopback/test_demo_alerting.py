@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from exporter.cli import main
 from exporter.demo import alerting_decision
-from exporter.demo_alerting import AlertingUnavailable, check_alerting
+from exporter.demo_alerting import check_alerting
+from exporter.errors import AlertingUnavailable
 
 SPEED_REASON = "alerting needs --demo.speed 1 (not 30)"
 TOOLS_REASON = "prometheus and alertmanager not installed"
@@ -63,3 +65,17 @@ def test_the_command_exits_2_before_starting_anything_when_alerting_cannot_run(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(f"rollout-exporter: --demo.alerting: {SPEED_REASON}")
+
+
+def test_an_address_in_use_is_a_one_line_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        assert main(["demo", "--web.listen-address", address, "--no-demo.alerting"]) == 1
+    assert capsys.readouterr().err == (
+        f"rollout-exporter: cannot listen on --web.listen-address={address}: "
+        "Address already in use\n"
+    )
