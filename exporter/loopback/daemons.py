@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,9 +145,18 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
 
 @contextlib.asynccontextmanager
 async def running(
-    name: str, argv: Sequence[str], port: int, workdir: Path
+    name: str, binaries: Sequence[str], config: Path, workdir: Path, *flags: str
 ) -> AsyncIterator[Daemon]:
-    """Start `argv`, wait until /-/ready answers 200, stop it by its PID on exit."""
+    """Start the first of `binaries` found on PATH with `config` and `flags`, listening on
+    a free loopback port; wait until /-/ready answers 200; stop it by its PID on exit."""
+    port = free_port()
+    argv = [
+        require_tool(binaries),
+        f"--config.file={config}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=warn",
+        *flags,
+    ]
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
@@ -163,32 +173,24 @@ async def running(
             await _stop(process)
 
 
-@contextlib.asynccontextmanager
-async def prometheus(config: Path, workdir: Path) -> AsyncIterator[Daemon]:
+def prometheus(config: Path, workdir: Path) -> AbstractAsyncContextManager[Daemon]:
     """Prometheus with `config`, its TSDB in `workdir`."""
-    port = free_port()
-    argv = [
-        require_tool(PROMETHEUS),
-        f"--config.file={config}",
+    return running(
+        "prometheus",
+        PROMETHEUS,
+        config,
+        workdir,
         f"--storage.tsdb.path={workdir / 'prometheus-data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        "--log.level=warn",
-    ]
-    async with running("prometheus", argv, port, workdir) as daemon:
-        yield daemon
+    )
 
 
-@contextlib.asynccontextmanager
-async def alertmanager(config: Path, workdir: Path) -> AsyncIterator[Daemon]:
+def alertmanager(config: Path, workdir: Path) -> AbstractAsyncContextManager[Daemon]:
     """Alertmanager with `config`, alone (no gossip), its state in `workdir`."""
-    port = free_port()
-    argv = [
-        require_tool(ALERTMANAGER),
-        f"--config.file={config}",
+    return running(
+        "alertmanager",
+        ALERTMANAGER,
+        config,
+        workdir,
         f"--storage.path={workdir / 'alertmanager-data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
         "--cluster.listen-address=",
-        "--log.level=warn",
-    ]
-    async with running("alertmanager", argv, port, workdir) as daemon:
-        yield daemon
+    )
