@@ -175,22 +175,11 @@ async def running(
 
 def prometheus(config: Path, workdir: Path) -> AbstractAsyncContextManager[Daemon]:
     """Prometheus with `config`, its TSDB in `workdir`."""
-    return running(
-        "prometheus",
-        PROMETHEUS,
-        config,
-        workdir,
-        f"--storage.tsdb.path={workdir / 'prometheus-data'}",
-    )
+    storage = f"--storage.tsdb.path={workdir / 'prometheus-data'}"
+    return running("prometheus", PROMETHEUS, config, workdir, storage)
 
 
 def alertmanager(config: Path, workdir: Path) -> AbstractAsyncContextManager[Daemon]:
     """Alertmanager with `config`, alone (no gossip), its state in `workdir`."""
-    return running(
-        "alertmanager",
-        ALERTMANAGER,
-        config,
-        workdir,
-        f"--storage.path={workdir / 'alertmanager-data'}",
-        "--cluster.listen-address=",
-    )
+    flags = (f"--storage.path={workdir / 'alertmanager-data'}", "--cluster.listen-address=")
+    return running("alertmanager", ALERTMANAGER, config, workdir, *flags)
