@@ -19,15 +19,21 @@ def _clock(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
 
 
-def _field(name: str, text: str) -> str:
+def _wrap(text: str, *, first: str = "", rest: str = "") -> str:
+    """`text` wrapped at WIDTH; names (ingress-502-rollout/web) and URLs stay whole, so a
+    terminal can search and open them."""
     return textwrap.fill(
         " ".join(text.split()),
         WIDTH,
-        initial_indent=f"  {name:<10}",
-        subsequent_indent=INDENT,
+        initial_indent=first,
+        subsequent_indent=rest,
         break_on_hyphens=False,
-        break_long_words=False,  # URLs stay whole, so a terminal can open them
+        break_long_words=False,
     )
+
+
+def _field(name: str, text: str) -> str:
+    return _wrap(text, first=f"  {name:<10}", rest=INDENT)
 
 
 def format_page(body: dict[str, Any], at: float) -> str:
@@ -40,7 +46,7 @@ def format_page(body: dict[str, Any], at: float) -> str:
     header = f"━━ PagerDuty {action} · {severity} · {_clock(at)} "
     lines = [
         header + "━" * max(0, WIDTH - len(header)),
-        textwrap.fill(str(payload.get("summary", "?")), WIDTH),
+        _wrap(str(payload.get("summary", "?"))),
         _field("alert", str(payload.get("class", "?"))),
         _field(
             "workload",
@@ -72,12 +78,6 @@ def format_chat(body: dict[str, Any], at: float) -> str:
         status = str(alert.get("status", "?")).upper()
         severity, name = labels.get("severity", "?"), labels.get("alertname", "?")
         head = f"chat {_clock(at)} {status} {severity} {name}: "
-        lines.append(
-            textwrap.fill(
-                " ".join(str(annotations.get("summary", "")).split()) or "(no summary)",
-                WIDTH,
-                initial_indent=head,
-                subsequent_indent=INDENT,
-            )
-        )
+        summary = str(annotations.get("summary", "")).strip() or "(no summary)"
+        lines.append(_wrap(summary, first=head, rest=INDENT))
     return "\n".join(lines)

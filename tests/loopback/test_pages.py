@@ -127,5 +127,19 @@ def test_chat_prints_one_line_per_alert_with_status_and_severity() -> None:
     ]
 
 
+def test_names_and_urls_are_never_broken_across_lines() -> None:
+    name = "rollout-stuck-readiness-series/web"
+    body = {
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "RolloutStalled", "severity": "warning"},
+                "annotations": {"summary": f"Rollout of Deployment {name} to revision 6fb9b8f66f"},
+            }
+        ]
+    }
+    assert name in format_chat(body, AT).split()
+
+
 def test_a_chat_body_without_alerts_prints_nothing() -> None:
     assert format_chat({"alerts": None}, AT) == ""
