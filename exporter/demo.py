@@ -21,6 +21,7 @@ from exporter.demo_alerting import Alerting, check_alerting, running_alerting
 from exporter.errors import AlertingUnavailable
 from exporter.kube.client import ApiClient
 from exporter.kube.credentials import load_credentials
+from exporter.loopback.daemons import DaemonError
 from exporter.settings import Settings
 from exporter.sim.clock import ScaledClock
 from exporter.sim.cluster import Cluster
@@ -117,6 +118,19 @@ def alerting_decision(wanted: bool | None, speed: float) -> str | None:
     return None
 
 
+async def start_alerting(
+    stack: contextlib.AsyncExitStack, metrics_url: str, workdir: Path, *, required: bool
+) -> Alerting | str:
+    """Prometheus and Alertmanager, stopped with `stack`; if they do not start, why not
+    (or AlertingUnavailable, if `required`)."""
+    try:
+        return await stack.enter_async_context(running_alerting(metrics_url, workdir))
+    except DaemonError as error:
+        if required:
+            raise AlertingUnavailable(str(error)) from error
+        return f"did not start: {error}"
+
+
 async def run_demo(settings: Settings, *, speed: float = 1.0, alerting: bool | None = None) -> None:
     """The demo; with Prometheus and Alertmanager too if `alerting` (None: if they are
     installed and the scenarios play in real time)."""
@@ -145,21 +159,17 @@ async def run_demo(settings: Settings, *, speed: float = 1.0, alerting: bool | N
                 async with (
                     listening(exporter, settings) as url,
                     contextlib.AsyncExitStack() as stack,
-                    asyncio.TaskGroup() as tasks,
                 ):
                     metrics_url = url + settings.telemetry_path
-                    alerts: Alerting | str
-                    if alerting_off is None:
-                        alerts = await stack.enter_async_context(
-                            running_alerting(metrics_url, Path(workdir))
-                        )
-                    else:
-                        alerts = alerting_off
-                    for scenario in DEMO_SCENARIOS.values():
-                        tasks.create_task(loop_scenario(cluster, scenario, speed))
-                    print(
-                        banner(metrics_url, server.url, kubeconfig, alerts),
-                        flush=True,
-                        file=sys.stdout,
+                    alerts = alerting_off or await start_alerting(
+                        stack, metrics_url, Path(workdir), required=bool(alerting)
                     )
-                    await exporter.run()
+                    async with asyncio.TaskGroup() as tasks:
+                        for scenario in DEMO_SCENARIOS.values():
+                            tasks.create_task(loop_scenario(cluster, scenario, speed))
+                        print(
+                            banner(metrics_url, server.url, kubeconfig, alerts),
+                            flush=True,
+                            file=sys.stdout,
+                        )
+                        await exporter.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -78,4 +79,20 @@ def test_an_address_in_use_is_a_one_line_error_not_a_traceback(
     assert capsys.readouterr().err == (
         f"rollout-exporter: cannot listen on --web.listen-address={address}: "
         "Address already in use\n"
+    )
+
+
+def test_asked_for_alerting_whose_daemons_fail_to_start_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken install (here: binaries that exit at once) is reported, with their log."""
+    for name in ("prometheus", "alertmanager"):
+        binary = tmp_path / name
+        binary.write_text("#!/bin/sh\necho 'broken install' >&2\nexit 3\n")
+        binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    argv = ["demo", "--demo.alerting", "--web.listen-address", "127.0.0.1:0"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.endswith(
+        "\nrollout-exporter: --demo.alerting: alertmanager exited with 3:\nbroken install\n"
     )
