@@ -19,7 +19,7 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from dashboards.promql import grew
+from dashboards.promql import INGRESS_5XX_RATE, INGRESS_REQUESTS_RATE, grew
 from dashboards.templating import (
     OVERVIEW_UID,
     TAGS,
@@ -318,19 +318,23 @@ def revision_health(dashboard: builders.Dashboard) -> builders.Dashboard:
 
 
 def ingress_errors(dashboard: builders.Dashboard) -> builders.Dashboard:
-    errors = 'rollout_ingress_5xx_total{namespace=~"$namespace"}'
+    # Time series: the recording rules, which count a 5xx burst that fit in one scrape
+    # (dashboards/promql.py). The table: grew() of the counter over the time range.
+    errors = f'{INGRESS_5XX_RATE}{{namespace=~"$namespace"}}'
+    errors_during = f'{INGRESS_5XX_RATE}{{namespace=~"$namespace", during_rollout="true"}}'
+    requests = f'{INGRESS_REQUESTS_RATE}{{namespace=~"$namespace"}}'
     during = 'rollout_ingress_5xx_total{namespace=~"$namespace", during_rollout="true"}'
-    requests = 'rollout_ingress_requests_total{namespace=~"$namespace"}'
     return (
         dashboard.with_row(row("Ingress 5xx during rollouts"))
         .with_panel(
             timeseries_panel(
                 "5xx during rollouts by workload and cause",
-                "5xx the ingress controller returned for a workload while it was rolling "
-                "out, by cause (refused, reset, no_endpoints, …; app = the application "
-                "answered 5xx itself).",
+                "5xx per second (5-minute rate) the ingress controller returned for a "
+                "workload while it was rolling out, by cause (refused, reset, "
+                "no_endpoints, …; app = the application answered 5xx itself). The causes "
+                "other than app are what RolloutIngress5xxDuringRollout pages on.",
                 query(
-                    f"sum by (namespace, workload, cause) (rate({during}[$__rate_interval]))",
+                    f"sum by (namespace, workload, cause) ({errors_during})",
                     legend="{{namespace}}/{{workload}}: {{cause}}",
                 ),
                 unit="reqps",
@@ -340,13 +344,12 @@ def ingress_errors(dashboard: builders.Dashboard) -> builders.Dashboard:
         .with_panel(
             timeseries_panel(
                 "5xx share of requests, during rollouts and not",
-                "Share of a workload's requests that got a 5xx, split by whether a rollout "
-                "of it was in progress.",
+                "Share of a workload's requests that got a 5xx (5-minute rates), split by "
+                "whether a rollout of it was in progress.",
                 query(
-                    "sum by (namespace, workload, during_rollout) "
-                    f"(rate({errors}[$__rate_interval]))\n"
+                    f"sum by (namespace, workload, during_rollout) ({errors})\n"
                     "/ on (namespace, workload) group_left ()\n"
-                    f"sum by (namespace, workload) (rate({requests}[$__rate_interval]))",
+                    f"sum by (namespace, workload) ({requests})",
                     legend="{{namespace}}/{{workload}} during rollout: {{during_rollout}}",
                 ),
                 unit="percentunit",

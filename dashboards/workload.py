@@ -20,7 +20,13 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from dashboards.promql import grew
+from dashboards.promql import (
+    INGRESS_5XX_RATE,
+    INGRESS_5XX_RATE_BY_POD_STATE,
+    INGRESS_REQUESTS_RATE,
+    INGRESS_REQUESTS_RATE_BY_STATUS,
+    grew,
+)
 from dashboards.risks import documented_risks
 from dashboards.templating import (
     TAGS,
@@ -161,17 +167,19 @@ def rollout(dashboard: builders.Dashboard) -> builders.Dashboard:
 
 
 def ingress_errors(dashboard: builders.Dashboard) -> builders.Dashboard:
-    errors = f"rollout_ingress_5xx_total{{{SELECTOR}}}"
-    requests = f"rollout_ingress_requests_total{{{SELECTOR}}}"
+    # The panels read the recording rules the page is computed from, which count a burst
+    # that fit in one scrape (dashboards/promql.py).
+    errors = f"{INGRESS_5XX_RATE}{{{SELECTOR}}}"
+    errors_by_pod_state = f"{INGRESS_5XX_RATE_BY_POD_STATE}{{{SELECTOR}}}"
+    requests = f"{INGRESS_REQUESTS_RATE}{{{SELECTOR}}}"
+    requests_by_status = f"{INGRESS_REQUESTS_RATE_BY_STATUS}{{{SELECTOR}}}"
 
     def errors_by(label: str, title: str, description: str) -> timeseries.Panel:
+        rule = errors_by_pod_state if label == "pod_state" else errors
         return timeseries_panel(
             title,
-            description,
-            query(
-                f"sum by ({label}) (rate({errors}[$__rate_interval]))",
-                legend=f"{{{{{label}}}}}",
-            ),
+            f"{description} 5xx per second, 5-minute rate.",
+            query(f"sum by ({label}) ({rule})", legend=f"{{{{{label}}}}}"),
             unit="reqps",
             span=8,
             stacked=True,
@@ -205,9 +213,10 @@ def ingress_errors(dashboard: builders.Dashboard) -> builders.Dashboard:
         .with_panel(
             timeseries_panel(
                 "Requests by status",
-                "Requests the ingress controller sent to this workload, by status.",
+                "Requests per second the ingress controller sent to this workload, by "
+                "status, 5-minute rate.",
                 query(
-                    f"sum by (status) (rate({requests}[$__rate_interval]))",
+                    f"sum by (status) ({requests_by_status})",
                     legend="{{status}}",
                 ),
                 unit="reqps",
@@ -217,11 +226,10 @@ def ingress_errors(dashboard: builders.Dashboard) -> builders.Dashboard:
         .with_panel(
             timeseries_panel(
                 "5xx share of requests",
-                "Share of requests that got a 5xx, split by whether a rollout was in progress.",
+                "Share of requests that got a 5xx (5-minute rates), split by whether a "
+                "rollout was in progress.",
                 query(
-                    f"sum by (during_rollout) (rate({errors}[$__rate_interval]))\n"
-                    "/ on () group_left ()\n"
-                    f"sum(rate({requests}[$__rate_interval]))",
+                    f"sum by (during_rollout) ({errors})\n/ on () group_left ()\nsum({requests})",
                     legend="during rollout: {{during_rollout}}",
                 ),
                 unit="percentunit",

@@ -8,6 +8,7 @@ and are turned into families by a custom collector at scrape time.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import cast
 
 from prometheus_client import (
     CollectorRegistry,
+    Gauge,
     Histogram,
     Info,
     ProcessCollector,
@@ -219,6 +221,11 @@ class SelfMetrics:
         Info(
             "rollout_exporter_build", "Version of the running exporter.", registry=self.registry
         ).info({"version": __version__})
+        Gauge(
+            "rollout_exporter_start_time_seconds",
+            "Unix time since which this exporter counts: its counters started at 0 then.",
+            registry=self.registry,
+        ).set(time.time())
         self.scrape_duration = Histogram(
             "rollout_exporter_scrape_duration_seconds",
             "Time to produce one /metrics response, by encoding (identity, gzip).",

@@ -150,7 +150,7 @@ def test_a_firing_case_expects_severity_and_the_three_annotations(alert: str) ->
 
 
 def self_metric_samples() -> set[str]:
-    """The sample names of the exporter's own metrics (process_start_time_seconds, ...)."""
+    """The sample names of the exporter's own metrics (rollout_exporter_start_time_seconds, ...)."""
     return {sample.name for family in SelfMetrics().registry.collect() for sample in family.samples}
 
 
