@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeVar
 
 import promql_parser
 import pytest
@@ -62,15 +63,23 @@ def documented_external_series() -> set[str]:
     return set(re.findall(r"`(kube_[a-z0-9_]+)`", section))
 
 
-def selectors(query: Query) -> list[promql_parser.VectorSelector]:
-    found: list[promql_parser.VectorSelector] = []
+Node = TypeVar("Node", bound=promql_parser.Expr)
+
+
+def nodes_of(query: Query, kind: type[Node]) -> list[Node]:
+    """Every node of type `kind` in the query's PromQL, the variables filled in."""
+    found: list[Node] = []
 
     def visit(node: promql_parser.Expr) -> None:
-        if isinstance(node, promql_parser.VectorSelector):
+        if isinstance(node, kind):
             found.append(node)
 
     promql_parser.walk(promql_parser.parse(query.substituted(VALUES)), visit)
     return found
+
+
+def selectors(query: Query) -> list[promql_parser.VectorSelector]:
+    return nodes_of(query, promql_parser.VectorSelector)
 
 
 def matched(selector: promql_parser.VectorSelector, label: str) -> set[str]:
@@ -152,14 +161,7 @@ def binary_labels(node: promql_parser.BinaryExpr) -> Labels | None:
 
 
 def aggregations(query: Query) -> list[promql_parser.AggregateExpr]:
-    found: list[promql_parser.AggregateExpr] = []
-
-    def visit(node: promql_parser.Expr) -> None:
-        if isinstance(node, promql_parser.AggregateExpr):
-            found.append(node)
-
-    promql_parser.walk(promql_parser.parse(query.substituted(VALUES)), visit)
-    return found
+    return nodes_of(query, promql_parser.AggregateExpr)
 
 
 def ingress_rate(node: promql_parser.Expr) -> promql_parser.VectorSelector | None:
