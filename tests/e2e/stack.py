@@ -15,14 +15,16 @@ Service keeps ready endpoints after its first second).
 
 Ingress. The 502s of a bad rollout (`ingress_502_rollout`, INGRESS) play in a cluster of
 their own, watched by a second exporter that also follows the ingress-nginx controller's
-log: Prometheus only sees a counter rise, not a series appear with its first value, so
+log. Its 502s rise over several scrapes, as in a rollout Prometheus watched from before:
 the scenario runs through its setup at once, the second exporter's /metrics comes up
 (and is scraped) before the rollout, and the steps in which the old Pods terminate take
 INGRESS_STEP wall seconds each; the scenario sends INGRESS_RATE requests/s then, in
-steps of INGRESS_TICK simulated seconds. RolloutIngress5xxDuringRollout keeps its
-threshold; its `for` is shortened through the chart's documented alertOverrides. The
-time of this cluster is unrelated to the wall clock: no rule of the ingress alerts
-compares timestamps with time().
+steps of INGRESS_TICK simulated seconds. (A burst within one scrape pages too: the rules
+count a series born within their window from 0; rules/tests covers it.)
+RolloutIngress5xxDuringRollout keeps its threshold; its `for` is shortened through the
+chart's documented alertOverrides. The time of this cluster is unrelated to the wall
+clock: the ingress rules compare time() only with the exporter's start
+(rollout_exporter_start_time_seconds, on the wall clock).
 
 Namespaces. Each plays one scenario. `e2e-control-*` namespaces are scraped by their own
 job, which drops the series under test (the start timestamp, the attributed 5xx): a
