@@ -166,19 +166,21 @@ LOG_SOURCE_FORMATS: Final = ("auto", *FORMAT_NAMES)
 _NAMESPACES_HINT: Final = "a comma-separated string or a list of namespace names"
 
 
-def _namespaces(value: object) -> tuple[str, ...]:
-    """Empty means cluster-wide; names are checked now so a typo fails at startup."""
-    items: list[object]
+def _listed(value: object, what: str) -> list[object]:
+    """The items of a comma-separated string or a YAML list, blanks dropped."""
     if isinstance(value, str):
-        items = [part.strip() for part in value.split(",")]
+        items: list[object] = [part.strip() for part in value.split(",")]
     elif isinstance(value, list | tuple):
         items = list(value)
     else:
-        raise _Invalid(f"must be {_NAMESPACES_HINT}, got {_show(value)}")
+        raise _Invalid(f"must be {what}, got {_show(value)}")
+    return [item for item in items if item != ""]
+
+
+def _namespaces(value: object) -> tuple[str, ...]:
+    """Empty means cluster-wide; names are checked now so a typo fails at startup."""
     names: list[str] = []
-    for item in items:
-        if item == "":
-            continue
+    for item in _listed(value, _NAMESPACES_HINT):
         if not isinstance(item, str) or not _NAMESPACE.fullmatch(item):
             raise _Invalid(
                 f"must be {_NAMESPACES_HINT}; {_show(item)} is not a valid namespace name"
@@ -188,34 +190,27 @@ def _namespaces(value: object) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _optional_container(value: object) -> str:
-    """A container name (a DNS label), or "" for every container of the Pod."""
-    name = _require_str(value, "a container name")
-    if name and not _NAMESPACE.fullmatch(name):
-        raise _Invalid(f"must be a container name, got {_show(name)}")
-    return name
+def _optional_dns_label(what: str) -> Callable[[object], str]:
+    """A parser for one Kubernetes name (a DNS label), or "" for none."""
+
+    def parse(value: object) -> str:
+        name = _require_str(value, f"a {what}")
+        if name and not _NAMESPACE.fullmatch(name):
+            raise _Invalid(f"must be a {what}, got {_show(name)}")
+        return name
+
+    return parse
 
 
-def _optional_namespace(value: object) -> str:
-    """One namespace name, or "" for "off" (log streaming disabled)."""
-    name = _require_str(value, "a namespace name")
-    if name and not _NAMESPACE.fullmatch(name):
-        raise _Invalid(f"must be a namespace name, got {_show(name)}")
-    return name
+_optional_container = _optional_dns_label("container name")
+"""A container name, or "" for every container of the Pod."""
+_optional_namespace = _optional_dns_label("namespace name")
+"""One namespace name, or "" for "off" (log streaming disabled)."""
 
 
 def _paths(value: object) -> tuple[str, ...]:
-    items: list[object]
-    if isinstance(value, str):
-        items = [part.strip() for part in value.split(",")]
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    else:
-        raise _Invalid(f"must be a comma-separated string or a list of paths, got {_show(value)}")
     paths: list[str] = []
-    for item in items:
-        if item == "":
-            continue
+    for item in _listed(value, "a comma-separated string or a list of paths"):
         if not isinstance(item, str) or not item.startswith("/"):
             # Relative paths would depend on the working directory of a container.
             raise _Invalid(f"must be absolute paths; {_show(item)} is not one")
