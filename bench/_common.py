@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: timing and the final JSON line."""
+"""Helpers shared by the benchmarks: timing, the final JSON line, and a client that never
+connects (the benchmarks feed the reflector lines directly)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,20 @@ from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+class NoCredentials:
+    """Credentials for an ApiClient that is never asked to connect."""
+
+    host = "http://127.0.0.1:1"
+    ssl = False
+    tls_server_name = None
+
+    def authorization(self) -> str | None:
+        return None
+
+    def force_refresh(self) -> None:
+        return None
 
 
 def best_of(runs: int, fn: Callable[[], object]) -> float:

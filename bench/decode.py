@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import best_of, best_of_fresh, report
+from bench._common import NoCredentials, best_of, best_of_fresh, report
 from exporter.index.store import Store
 from exporter.kube.client import ApiClient as OurClient
 from exporter.kube.reflector import Reflector, WatchSettings
@@ -25,18 +25,6 @@ from exporter.model.pod import Pod
 
 TARGET_RATIO = 20.0
 EVENT = (Path(__file__).parent / "data" / "pod_watch_event.json").read_bytes().strip()
-
-
-class _NoCredentials:
-    host = "http://127.0.0.1:1"
-    ssl = False
-    tls_server_name = None
-
-    def authorization(self) -> str | None:
-        return None
-
-    def force_refresh(self) -> None:
-        return None
 
 
 def make_lines(count: int, offset: int) -> list[bytes]:
@@ -60,7 +48,7 @@ def main() -> None:
             kubernetes_client.deserialize(object_text, "V1Pod", "application/json")
 
     store: Store[Pod] = Store("pods")
-    reflector = Reflector(OurClient(_NoCredentials()), PODS, store, settings=WatchSettings())
+    reflector = Reflector(OurClient(NoCredentials()), PODS, store, settings=WatchSettings())
     ours_n = 20_000
 
     def ours(lines: list[bytes]) -> None:

@@ -30,7 +30,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
-from bench._common import report
+from bench._common import NoCredentials, report
 from exporter.index.cluster import ClusterIndex
 from exporter.kube.client import ApiClient
 from exporter.kube.reflector import Reflector, WatchSettings
@@ -46,18 +46,6 @@ from exporter.web.server import build_app
 TARGET_RATE_RATIO = 0.5
 TARGET_SCRAPE_SECONDS = 0.1
 EVENT = json.loads((Path(__file__).parent / "data" / "pod_watch_event.json").read_text())
-
-
-class _NoCredentials:
-    host = "http://127.0.0.1:1"
-    ssl = False
-    tls_server_name = None
-
-    def authorization(self) -> str | None:
-        return None
-
-    def force_refresh(self) -> None:
-        return None
 
 
 def meta(kind_uid: str, name: str, namespace: str, **extra: Any) -> dict[str, Any]:
@@ -224,7 +212,7 @@ def event_setup(with_tracker: bool) -> tuple[Reflector[Pod], Callable[[], None],
         tracker.mark_synced()
         tracker.flush()
     random.Random(7).shuffle(pods)  # no help from consecutive events of one workload
-    reflector = Reflector(ApiClient(_NoCredentials()), PODS, index.pods, settings=WatchSettings())
+    reflector = Reflector(ApiClient(NoCredentials()), PODS, index.pods, settings=WatchSettings())
     return reflector, (tracker.flush if tracker is not None else lambda: None), pods
 
 

@@ -8,11 +8,11 @@ while the kill is recent, resolves at 12m, and the restart does not make it fire
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
+
+from tests.rules.rulefiles import run_tool
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 LABELS = 'namespace="shop",workload_kind="Deployment",workload="web",revision="h2",container="app"'
@@ -70,13 +70,4 @@ def test_oom_alert_survives_an_exporter_restart(tmp_path: Path) -> None:
         ],
     }
     (tmp_path / "tests.yaml").write_text(yaml.safe_dump(tests))
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool is required: the test command installs Debian's prometheus"
-    result = subprocess.run(
-        [promtool, "test", "rules", "tests.yaml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_tool("promtool", "test", "rules", "tests.yaml", cwd=tmp_path)

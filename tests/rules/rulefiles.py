@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,21 @@ def tool(name: str, *other_names: str) -> str:
         f"{name} is required: scripts/test installs Debian's prometheus and "
         "prometheus-alertmanager (apt-get install --no-install-recommends)"
     )
+
+
+def run_tool(*argv: str, cwd: Path | None = None, timeout: float = 60) -> str:
+    """Run a Prometheus/Alertmanager tool (`argv[0]` found with `tool`); its stdout, after
+    asserting it succeeded (the failure shows both outputs)."""
+    result = subprocess.run(
+        [tool(argv[0]), *argv[1:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def groups(path: Path) -> list[dict[str, Any]]:
