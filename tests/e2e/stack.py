@@ -248,11 +248,13 @@ async def _play_ingress(
 
 
 @contextlib.asynccontextmanager
-async def _ingress_exporter(workdir: Path) -> AsyncIterator[tuple[Cluster, Exporter]]:
-    """The ingress cluster and its exporter, following the controller's log too."""
-    cluster = Cluster(clock=ManualClock(), history_size=20_000)
+async def _exporter_of(
+    cluster: Cluster, kubeconfig: Path, logs: Settings | None = None
+) -> AsyncIterator[Exporter]:
+    """An exporter watching `cluster` through its own simulated API server, reading the
+    ingress controller's log too if `logs` says where; on the cluster's clock."""
     async with new_sim(cluster) as server:
-        kubeconfig = write_kubeconfig(workdir / "kubeconfig-ingress", server.url, TOKEN)
+        write_kubeconfig(kubeconfig, server.url, TOKEN)
         credentials = load_credentials(kubeconfig=str(kubeconfig), context=None)
         async with ApiClient(credentials) as client:
             exporter = Exporter(
@@ -261,8 +263,18 @@ async def _ingress_exporter(workdir: Path) -> AsyncIterator[tuple[Cluster, Expor
                 clock=lambda: cluster.clock.now().timestamp(),
                 tick_interval=0.5,
             )
-            add_log_sources(exporter, client, Settings(logs_namespace=CONTROLLER_NAMESPACE))
-            yield cluster, exporter
+            if logs is not None:
+                add_log_sources(exporter, client, logs)
+            yield exporter
+
+
+@contextlib.asynccontextmanager
+async def _ingress_exporter(workdir: Path) -> AsyncIterator[tuple[Cluster, Exporter]]:
+    """The ingress cluster and its exporter, following the controller's log too."""
+    cluster = Cluster(clock=ManualClock(), history_size=20_000)
+    logs = Settings(logs_namespace=CONTROLLER_NAMESPACE)
+    async with _exporter_of(cluster, workdir / "kubeconfig-ingress", logs) as exporter:
+        yield cluster, exporter
 
 
 @contextlib.asynccontextmanager
@@ -278,39 +290,31 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
             workdir / "prometheus.yml",
             prometheus_config(jobs, interval="1s", rule_files=[rules], alertmanager=am.address),
         )
+        settings = Settings(listen_address=f"127.0.0.1:{exporter_port}")
         async with prometheus(config, workdir) as prom:
+            # Aligned from now: the scenarios start as soon as everything below is up.
             lead_in = rollout_start_offset(rollout_stuck_readiness)
             cluster = Cluster(clock=aligned_clock(SPEED, lead_in))
-            async with new_sim(cluster) as server:
-                kubeconfig = write_kubeconfig(workdir / "kubeconfig", server.url, TOKEN)
-                credentials = load_credentials(kubeconfig=str(kubeconfig), context=None)
-                async with ApiClient(credentials) as client:
-                    exporter = Exporter(
-                        client,
-                        settings=WATCH,
-                        clock=lambda: cluster.clock.now().timestamp(),
-                        tick_interval=0.5,
+            async with (
+                _exporter_of(cluster, workdir / "kubeconfig") as exporter,
+                listening(exporter, settings) as url,
+                _ingress_exporter(workdir) as (ingress_cluster, ingress_exporter),
+            ):
+                tasks = [
+                    asyncio.create_task(exporter.run()),
+                    asyncio.create_task(ingress_exporter.run()),
+                ]
+                tasks += [
+                    asyncio.create_task(
+                        _play_ingress(
+                            scenario, name, ingress_cluster, ingress_exporter, ingress_port
+                        )
+                        if name in INGRESS_PLAYS
+                        else scenario.run(cluster, namespace=name, speed=SPEED)
                     )
-                    settings = Settings(listen_address=f"127.0.0.1:{exporter_port}")
-                    async with (
-                        listening(exporter, settings) as url,
-                        _ingress_exporter(workdir) as (ingress_cluster, ingress_exporter),
-                    ):
-                        tasks = [
-                            asyncio.create_task(exporter.run()),
-                            asyncio.create_task(ingress_exporter.run()),
-                        ]
-                        tasks += [
-                            asyncio.create_task(
-                                _play_ingress(
-                                    scenario, name, ingress_cluster, ingress_exporter, ingress_port
-                                )
-                                if name in INGRESS_PLAYS
-                                else scenario.run(cluster, namespace=name, speed=SPEED)
-                            )
-                            for name, scenario in PLAYS.items()
-                        ]
-                        try:
-                            yield Stack(prom, am, receivers, url)
-                        finally:
-                            await _stop(tasks)
+                    for name, scenario in PLAYS.items()
+                ]
+                try:
+                    yield Stack(prom, am, receivers, url)
+                finally:
+                    await _stop(tasks)
