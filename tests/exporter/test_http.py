@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from exporter.sim.cluster import Cluster
 from exporter.sim.scenarios import rollout_completes
 from tests.harness import RunningExporter, eventually, new_sim, running_exporter
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 PROMETHEUS_ACCEPT = (
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
     "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
@@ -102,3 +104,17 @@ async def test_landing_page_links_the_endpoints(exporter: RunningExporter) -> No
         page = await response.text()
     for link in ('href="/metrics"', 'href="/healthz"', 'href="/readyz"'):
         assert link in page
+
+
+async def test_the_readme_lists_every_self_metric_exported(exporter: RunningExporter) -> None:
+    """The README's "Self-metrics" table names every rollout_exporter_* family."""
+    readme = await asyncio.to_thread(README.read_text)
+    table = readme.split("\n## Self-metrics\n", 1)[1].split("\n## ", 1)[0]
+    response = await scrape(exporter.url, {"Accept": "text/plain"})
+    exported = {
+        family.name
+        for family in parse_text(response.body.decode())
+        if family.name.startswith("rollout_exporter_")
+    }
+    assert "rollout_exporter_start_time_seconds" in exported
+    assert sorted(name for name in exported if f"`{name}" not in table) == []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
-from tests.rules.rulefiles import ALERTS_DOC, RUNBOOKS, alerts
+from tests.rules.rulefiles import ALERTS_DOC, REPO, RUNBOOKS, alerts
 
 SECTIONS = (
     "## What it means",
@@ -14,18 +15,27 @@ SECTIONS = (
     "## Roll back, roll forward or hotfix",
     "## Lasting fixes",
 )
-TABLE_ROW = re.compile(
-    r"^\| \[(?P<alert>\w+)\]\(runbooks/(?P<file>\w+)\.md\) \| (?P<severity>\w+) \| "
-    r"(?P<for>\w+) \| (?P<meaning>[^|]+) \|$",
-    re.MULTILINE,
-)
+README = REPO / "README.md"
+
+
+def table_row(runbooks: str) -> re.Pattern[str]:
+    """A row of an alert table whose runbook links start with `runbooks`."""
+    return re.compile(
+        rf"^\| \[(?P<alert>\w+)\]\({re.escape(runbooks)}(?P<file>\w+)\.md\) \| "
+        r"(?P<severity>\w+) \| (?P<for>\w+) \| (?P<meaning>[^|]+) \|$",
+        re.MULTILINE,
+    )
+
+
+TABLE_ROW = table_row("runbooks/")
 THRESHOLD_ROW = re.compile(
     r"^\| (?P<alert>Rollout\w+) \| [^|]+ \| `(?P<comparison>[<>] [0-9.]+)` \|$", re.MULTILINE
 )
 
 
-def alert_table() -> dict[str, dict[str, str]]:
-    return {row["alert"]: row.groupdict() for row in TABLE_ROW.finditer(ALERTS_DOC.read_text())}
+def alert_table(text: str = "", row: re.Pattern[str] = TABLE_ROW) -> dict[str, dict[str, str]]:
+    text = text or ALERTS_DOC.read_text()
+    return {found["alert"]: found.groupdict() for found in row.finditer(text)}
 
 
 def test_every_alert_has_a_runbook_and_every_runbook_an_alert() -> None:
@@ -46,10 +56,19 @@ def test_a_runbook_says_what_it_means_how_to_triage_what_to_decide_and_what_to_f
     assert f"**Severity:** {severity}" in text
 
 
-def test_the_alert_table_lists_every_alert_with_its_severity_and_for() -> None:
-    table = alert_table()
-    assert set(table) == set(alerts())
-    for name, row in table.items():
+def readme_alert_table() -> dict[str, dict[str, str]]:
+    """The table of the README's "Alerts" section, whose links go to docs/runbooks/."""
+    section = README.read_text().split("\n## Alerts\n", 1)[1].split("\n## ", 1)[0]
+    return alert_table(section, table_row("docs/runbooks/"))
+
+
+@pytest.mark.parametrize("table", [alert_table, readme_alert_table], ids=["docs", "README"])
+def test_the_alert_table_lists_every_alert_with_its_severity_and_for(
+    table: Callable[[], dict[str, dict[str, str]]],
+) -> None:
+    rows = table()
+    assert set(rows) == set(alerts())
+    for name, row in rows.items():
         rule = alerts()[name]
         assert row["file"] == name
         assert row["severity"] == rule["labels"]["severity"], name
