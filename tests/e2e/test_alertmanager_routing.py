@@ -35,7 +35,11 @@ async def alertmanager(
 
 
 def alert(name: str, workload: str, *, resolved: bool = False) -> dict[str, Any]:
-    """An alert as Prometheus would send it for Deployment shop/<workload>."""
+    """An alert as Prometheus would send it for Deployment shop/<workload>.
+
+    It starts now, as a newly firing alert does (Prometheus sends its FiredAt). An alert
+    that started more than group_wait ago is flushed at once, racing the inhibitor.
+    """
     now = datetime.now(UTC)
     return {
         "labels": {
@@ -52,7 +56,7 @@ def alert(name: str, workload: str, *, resolved: bool = False) -> dict[str, Any]
             "description": f"{name} in detail.",
             "runbook_url": f"{RUNBOOK_BASE}{name}.md",
         },
-        "startsAt": (now - timedelta(minutes=1)).isoformat(),
+        "startsAt": now.isoformat(),
         "endsAt": (now if resolved else now + timedelta(minutes=5)).isoformat(),
     }
 
