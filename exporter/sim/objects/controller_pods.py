@@ -29,9 +29,17 @@ DAEMON_TOLERATIONS = (
 """What the DaemonSet controller adds to every daemon pod (AddOrUpdateDaemonPodTolerations)."""
 
 
-def _sorted(labels: dict[str, str]) -> dict[str, str]:
-    """Go encodes maps with sorted keys; keep the wire order a real server would send."""
-    return dict(sorted(labels.items()))
+def _stamped(owner: JsonObj, template: JsonObj, name: str, identity: dict[str, str]) -> JsonObj:
+    """Pod `name` from `template`, its labels joined by the controller's `identity` labels
+    and sorted as Go encodes maps, so the wire order is the one a real server sends."""
+    labels = {**(template["metadata"].get("labels") or {}), **identity}
+    return pod(
+        name,
+        owner["metadata"]["namespace"],
+        {"metadata": {}, "spec": template["spec"]},
+        owner=owner,
+        labels=dict(sorted(labels.items())),
+    )
 
 
 def statefulset_pod(owner: JsonObj, template: JsonObj, ordinal: int, revision: str) -> JsonObj:
@@ -41,21 +49,12 @@ def statefulset_pod(owner: JsonObj, template: JsonObj, ordinal: int, revision: s
     spec while a partitioned update is under way).
     """
     name = f"{owner['metadata']['name']}-{ordinal}"
-    labels = dict(template["metadata"].get("labels") or {})
-    labels.update(
-        {
-            CONTROLLER_REVISION_HASH: revision,
-            STATEFULSET_POD_NAME: name,
-            POD_INDEX: str(ordinal),
-        }
-    )
-    created = pod(
-        name,
-        owner["metadata"]["namespace"],
-        {"metadata": {}, "spec": template["spec"]},
-        owner=owner,
-        labels=_sorted(labels),
-    )
+    identity = {
+        CONTROLLER_REVISION_HASH: revision,
+        STATEFULSET_POD_NAME: name,
+        POD_INDEX: str(ordinal),
+    }
+    created = _stamped(owner, template, name, identity)
     created["spec"]["hostname"] = name
     created["spec"]["subdomain"] = owner["spec"]["serviceName"]
     return created
@@ -89,18 +88,11 @@ def daemonset_pod(
     owner: JsonObj, name: str, node: str, revision_hash: str, template_generation: str
 ) -> JsonObj:
     """A daemon pod for `node`, labelled with the template's hash and generation."""
-    template = owner["spec"]["template"]
-    labels = dict(template["metadata"].get("labels") or {})
-    labels.update(
-        {CONTROLLER_REVISION_HASH: revision_hash, POD_TEMPLATE_GENERATION: template_generation}
-    )
-    created = pod(
-        name,
-        owner["metadata"]["namespace"],
-        {"metadata": {}, "spec": template["spec"]},
-        owner=owner,
-        labels=_sorted(labels),
-    )
+    identity = {
+        CONTROLLER_REVISION_HASH: revision_hash,
+        POD_TEMPLATE_GENERATION: template_generation,
+    }
+    created = _stamped(owner, owner["spec"]["template"], name, identity)
     created["spec"]["affinity"] = daemon_affinity(node)
     created["spec"]["tolerations"] = [
         {"key": key, "operator": "Exists", "effect": effect} for key, effect in DAEMON_TOLERATIONS
