@@ -120,6 +120,22 @@ class Exporter:
                 group.create_task(run(), name="log-source")
 
 
+def exporter_for(
+    client: ApiClient, settings: Settings, *, clock: Callable[[], float] = time.time
+) -> Exporter:
+    """The exporter `settings` describe: the one place the command-line flags reach it, so
+    `run`, `replay` and the demo all honour the same ones."""
+    return Exporter(
+        client,
+        settings=watch_settings(settings),
+        namespaces=settings.namespaces,
+        stall_timeout=settings.stall_timeout,
+        warm_seconds=settings.warm_seconds,
+        log_format=settings.logs_format,
+        clock=clock,
+    )
+
+
 def watch_settings(settings: Settings) -> WatchSettings:
     return WatchSettings(
         page_size=settings.list_page_size,
@@ -174,9 +190,7 @@ async def serve(settings: Settings) -> None:
         },
     )
     async with ApiClient(credentials) as client:
-        exporter = Exporter(
-            client, settings=watch_settings(settings), namespaces=settings.namespaces
-        )
+        exporter = exporter_for(client, settings)
         add_log_sources(exporter, client, settings)
         async with listening(exporter, settings):
             await exporter.run()
@@ -187,13 +201,7 @@ async def replay_file(settings: Settings, path: str) -> bytes:
     against it, and return the ingress families' exposition (for incident review)."""
     credentials = load_credentials(kubeconfig=settings.kubeconfig, context=settings.kube_context)
     async with ApiClient(credentials) as client:
-        exporter = Exporter(
-            client,
-            settings=watch_settings(settings),
-            namespaces=settings.namespaces,
-            warm_seconds=settings.warm_seconds,
-            log_format=settings.logs_format,
-        )
+        exporter = exporter_for(client, settings)
         async with asyncio.TaskGroup() as group:
             watching = group.create_task(exporter.run())
             await asyncio.gather(*(r.synced.wait() for r in exporter.reflectors))

@@ -16,7 +16,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from exporter.app import Exporter, add_log_sources, listening, watch_settings
+from exporter.app import add_log_sources, exporter_for, listening
 from exporter.demo_alerting import Alerting, check_alerting, running_alerting
 from exporter.errors import AlertingUnavailable
 from exporter.kube.client import ApiClient
@@ -144,12 +144,8 @@ async def run_demo(settings: Settings, *, speed: float = 1.0, alerting: bool | N
             settings = demo_settings(settings, kubeconfig)
             credentials = load_credentials(kubeconfig=settings.kubeconfig, context=None)
             async with ApiClient(credentials) as client:
-                exporter = Exporter(
-                    client,
-                    settings=watch_settings(settings),
-                    namespaces=settings.namespaces,
-                    stall_timeout=settings.stall_timeout,
-                    clock=lambda: cluster.clock.now().timestamp(),
+                exporter = exporter_for(
+                    client, settings, clock=lambda: cluster.clock.now().timestamp()
                 )
                 demo_logs = dataclasses.replace(
                     settings,

@@ -74,7 +74,7 @@ class IngressAttributor:
         self._index = index
         self._rollouts = rollouts
         self._clock = clock
-        self._format = log_format
+        self.log_format = log_format
         self.timeline = PodIPTimeline(index, warm_seconds=warm_seconds, clock=clock)
         self._upstreams = UpstreamNames(index.services)
         self._errors = RecentErrors()
@@ -112,7 +112,7 @@ class IngressAttributor:
         source = self.sources.get(kind)
         if source is None:
             source = self.sources[kind] = SourceStats()
-        parser = StreamParser(self._format)
+        parser = StreamParser(self.log_format)
         source.parse[stream] = parser.stats
         entry = self._streams[stream] = (parser, source)
         return entry

@@ -104,7 +104,7 @@ class PodIPTimeline:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._index = index
-        self._warm = warm_seconds
+        self.warm_seconds = warm_seconds
         self._retention = retention
         self._clock = clock
         self._by_ip: dict[str, list[Tenure]] = {}
@@ -199,7 +199,7 @@ class PodIPTimeline:
         return None
 
     def state_at(self, tenure: Tenure | None, at: float) -> PodState:
-        return "unknown" if tenure is None else tenure.state_at(at, self._warm)
+        return "unknown" if tenure is None else tenure.state_at(at, self.warm_seconds)
 
     def resolve(self, ip: str, at: float) -> Resolved:
         """The Pod that held `ip` at `at` and its state then; `unknown` if none did."""
@@ -213,4 +213,4 @@ class PodIPTimeline:
                 break
         if chosen is None:
             return UNKNOWN
-        return Resolved(chosen, chosen.state_at(at, self._warm))
+        return Resolved(chosen, chosen.state_at(at, self.warm_seconds))

@@ -130,7 +130,7 @@ class RolloutTracker:
     ) -> None:
         self._index = index
         self._clock = clock
-        self._stall_after = stall_after
+        self.stall_after = stall_after
         self.families = {spec.name: MetricFamily(spec) for spec in f.ALL_FAMILIES}
         # Fed by _on_pod, and only when a Pod appears, goes or changes owner: a status
         # update (nearly every Pod event) cannot move a Pod between these groups.
@@ -767,7 +767,7 @@ class RolloutTracker:
         if len(ready_times) >= desired or started_at is None:
             return False
         last_progress = max([started_at, *ready_times])
-        return self._clock() - last_progress > self._stall_after
+        return self._clock() - last_progress > self.stall_after
 
     def _failed_create(self, new: ReplicaSet | None, existing: int, status: RolloutStatus) -> int:
         """Pods the new ReplicaSet could not create (quota, admission), per its Events."""
