@@ -24,7 +24,9 @@ count a series born within their window from 0; rules/tests covers it.)
 RolloutIngress5xxDuringRollout keeps its threshold; its `for` is shortened through the
 chart's documented alertOverrides. The time of this cluster is unrelated to the wall
 clock: the ingress rules compare time() only with the exporter's start
-(rollout_exporter_start_time_seconds, on the wall clock).
+(rollout_exporter_start_time_seconds, on the wall clock). To RolloutTooLong, which
+compares time() with the rollout's start, this cluster's rollout is years old: it pages
+too, in the 502s' incident (one per workload), and its summary may join the page's title.
 
 Namespaces. Each plays one scenario. `e2e-control-*` namespaces are scraped by their own
 job, which drops the series under test (the start timestamp, the attributed 5xx): a
